@@ -1,0 +1,143 @@
+"""Losses, each a value and its gradient side by side. NumPy only.
+
+`y_hat` and `y` are (B, K): B rows of the batch, K outputs. "Mean" losses divide by the number
+of elements B·K, except cross_entropy, which is a mean over the batch (B), as in torch.
+Losses marked `on_logits` take the last layer's pre-activation z instead of its output and
+return grad_z; for them the last layer's activation (identity, or softmax for cross_entropy)
+is folded into the gradient.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def sse(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """L = Σ_b Σ_k (ŷ − y)²      (sum over the batch)"""
+    return float(((y_hat - y) ** 2).sum())
+
+
+def sse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """grad_y_hat = 2 (ŷ − y)   (B, K)"""
+    return 2 * (y_hat - y)
+
+
+def half_sse(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """L = ½ Σ_b Σ_k (ŷ − y)²      (sum over the batch)"""
+    return 0.5 * float(((y_hat - y) ** 2).sum())
+
+
+def half_sse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """grad_y_hat = ŷ − y   (B, K)"""
+    return y_hat - y
+
+
+def mse(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """L = Σ (ŷ − y)² / (B·K)      (mean over all elements)"""
+    return float(((y_hat - y) ** 2).mean())
+
+
+def mse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """grad_y_hat = 2 (ŷ − y) / (B·K)"""
+    return 2 * (y_hat - y) / y.size
+
+
+def mae(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """L = Σ |ŷ − y| / (B·K)      (mean over all elements)"""
+    return float(np.abs(y_hat - y).mean())
+
+
+def mae_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """grad_y_hat = sign(ŷ − y) / (B·K)      corner: sign(0) = 0, as torch"""
+    return np.sign(y_hat - y) / y.size
+
+
+def huber(y_hat: np.ndarray, y: np.ndarray, delta: float = 1.0) -> float:
+    """L = mean of ½d² where |d| < δ, δ(|d| − ½δ) elsewhere; d = ŷ − y   (mean over all elements)"""
+    d = y_hat - y
+    return float(np.where(np.abs(d) < delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta)).mean())
+
+
+def huber_backward(y_hat: np.ndarray, y: np.ndarray, delta: float = 1.0) -> np.ndarray:
+    """grad_y_hat = clip(ŷ − y, −δ, δ) / (B·K)"""
+    return np.clip(y_hat - y, -delta, delta) / y.size
+
+
+LOG_FLOOR = -100.0  # torch's BCELoss clamps each log at −100 so that log(0) stays finite
+# torch's BCELoss backward divides by max(ŷ(1 − ŷ), ε) with ε = 1e-12 held as a C float:
+# 9.999999960041972e-13, not 1e-12 (measured: 4e-9 relative difference at ŷ = 1 otherwise).
+BCE_EPSILON = float(np.float32(1e-12))
+
+
+def bce(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """L = −Σ [y·log ŷ + (1 − y)·log(1 − ŷ)] / (B·K)      (mean over all elements; logs ≥ −100)"""
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(y_hat), LOG_FLOOR)
+        log_q = np.maximum(np.log(1 - y_hat), LOG_FLOOR)
+    return float(-(y * log_p + (1 - y) * log_q).mean())
+
+
+def bce_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """grad_y_hat = (ŷ − y) / (ŷ(1 − ŷ)) / (B·K)      (denominator at least ε ≈ 1e-12, as torch)
+
+    From −y/ŷ + (1 − y)/(1 − ŷ) = (ŷ − y)/(ŷ(1 − ŷ)). Followed by the sigmoid's backward,
+    ŷ(1 − ŷ) cancels: ∂L/∂z = (ŷ − y)/(B·K), the tutorial's ∂L/∂z₃ = ŷ − y for one sample.
+    Both factors are kept apart here, as torch computes them.
+    """
+    return (y_hat - y) / np.maximum(y_hat * (1 - y_hat), BCE_EPSILON) / y.size
+
+
+def bce_with_logits(z: np.ndarray, y: np.ndarray) -> float:
+    """L = mean of max(z, 0) − z·y + log(1 + exp(−|z|))   = bce(sigmoid(z), y), without overflow"""
+    return float((np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean())
+
+
+def bce_with_logits_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """grad_z = (sigmoid(z) − y) / (B·K)"""
+    with np.errstate(over="ignore"):
+        return (1 / (1 + np.exp(-z)) - y) / y.size
+
+
+def one_hot(y: np.ndarray, classes: int, dtype: np.dtype) -> np.ndarray:
+    """Class indices (B,) -> rows (B, classes); probability rows pass through."""
+    return np.eye(classes, dtype=dtype)[y] if y.ndim == 1 else y
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """log p[b, k] = z[b, k] − log Σ_j exp(z[b, j])"""
+    # log-sum-exp with the row maximum subtracted: exp cannot overflow, and log p stays
+    # accurate where p itself would underflow to 0.
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
+    """L = −Σ_b Σ_k y[b, k] · log softmax(z)[b, k] / B      (mean over the batch)"""
+    target = one_hot(y, z.shape[1], z.dtype)
+    return float(-(target * log_softmax(z)).sum() / len(z))
+
+
+def softmax_cross_entropy_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """grad_z = (p − y) / B,  p = softmax(z)      (softmax and log-likelihood fused)"""
+    target = one_hot(y, z.shape[1], z.dtype)
+    return (np.exp(log_softmax(z)) - target) / len(z)
+
+
+@dataclass(frozen=True)
+class Loss:
+    value: Callable[..., float]
+    backward: Callable[..., np.ndarray]
+    on_logits: bool  # takes the last pre-activation z, returns grad_z
+
+
+LOSSES: dict[str, Loss] = {
+    "sse": Loss(sse, sse_backward, on_logits=False),
+    "half_sse": Loss(half_sse, half_sse_backward, on_logits=False),
+    "mse": Loss(mse, mse_backward, on_logits=False),
+    "mae": Loss(mae, mae_backward, on_logits=False),
+    "huber": Loss(huber, huber_backward, on_logits=False),
+    "bce": Loss(bce, bce_backward, on_logits=False),
+    "bce_with_logits": Loss(bce_with_logits, bce_with_logits_backward, on_logits=True),
+    "cross_entropy": Loss(softmax_cross_entropy, softmax_cross_entropy_backward, on_logits=True),
+}

@@ -1,0 +1,67 @@
+"""`python -m report`: files written, exit codes, invalid files reported beside valid ones."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from report.__main__ import main
+
+ROOT = Path(__file__).resolve().parent.parent
+LINEAR = (ROOT / "cases" / "seed-linear-60x.toml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "linear.toml").write_text(LINEAR, encoding="utf-8")
+    return cases
+
+
+def test_good_cases_exit_0_and_write_the_tables(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main([str(folder), "--out", str(out), "--check"]) == 0
+    details = pd.read_csv(out / "details.csv", keep_default_na=False)
+    assert list(details.columns) == ["case", "step", "quantity", "param", "index", "reference", "oracle",
+                                     "abs_err", "rel_err", "ulps", "tolerance", "ok"]
+    grad = details[(details["quantity"] == "grad") & (details["step"] == 0)]
+    assert grad["reference"].tolist() == [60.0] and grad["index"].tolist() == ["0,0"]
+    assert (details.loc[details["quantity"] == "loss", "index"] == "").all()
+    expected = pd.read_csv(out / "expectations.csv")
+    assert list(expected.columns[:10]) == ["case", "quantity", "step", "param", "index", "published",
+                                           "reference", "oracle", "tolerance", "ok"]
+    assert expected["ok"].all()
+
+
+def test_numbers_round_trip_through_the_csv(folder: Path, tmp_path: Path) -> None:
+    (folder / "linear.toml").write_text(LINEAR.replace("learning_rate = 0.01", "learning_rate = 0.013"), encoding="utf-8")
+    out = tmp_path / "out"
+    main([str(folder), "--out", str(out)])
+    details = pd.read_csv(out / "details.csv", keep_default_na=False)
+    updated = details[(details["quantity"] == "param") & (details["step"] == 1)]["reference"].item()
+    assert updated == 3.0 - 0.013 * 60.0
+
+
+def test_wrong_published_number_exits_1_and_says_by_how_much(folder: Path, tmp_path: Path) -> None:
+    wrong = LINEAR.replace("value = 60.0", "value = 61.0")
+    (folder / "linear.toml").write_text(wrong, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main([str(folder), "--out", str(out), "--check"]) == 1
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    assert summary["verdict"].tolist() == ["DISAGREE"]
+    assert "published W at step 0 = 61.0" in summary["message"].item()
+    assert "off by 1" in summary["message"].item()
+
+
+def test_broken_file_exits_2_and_the_good_case_is_still_reported(folder: Path, tmp_path: Path) -> None:
+    (folder / "broken.toml").write_text(LINEAR.replace('"seed-linear-60x"', '"broken"').replace("units = 1", "units = 0"),
+                                        encoding="utf-8")
+    out = tmp_path / "out"
+    assert main([str(folder), "--out", str(out), "--check"]) == 2
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False).set_index("case")
+    assert summary.loc["seed-linear-60x", "verdict"] == "agree"
+    assert summary.loc["broken", "verdict"] == "invalid"
+    assert "broken.toml: model.layers[0].units: expected an integer ≥ 1, got 0" in summary.loc["broken", "message"]
+    details = pd.read_csv(out / "details.csv")
+    assert set(details["case"]) == {"seed-linear-60x"}
