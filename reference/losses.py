@@ -119,9 +119,15 @@ def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
 
 
 def softmax_cross_entropy_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """grad_z = (p − y) / B,  p = softmax(z)      (softmax and log-likelihood fused)"""
+    """grad_z = (p · Σ_k y[b, k] − y) / B,  p = softmax(z)      (softmax and log-likelihood fused)
+
+    From ∂/∂z_j of −Σ_k y_k (z_k − log Σ_i exp z_i) = −y_j + p_j Σ_k y_k. With one-hot rows or
+    probability rows that sum to 1 this is the familiar (p − y) / B; torch does not require
+    the rows to sum to 1, and neither does this.
+    """
     target = one_hot(y, z.shape[1], z.dtype)
-    return (np.exp(log_softmax(z)) - target) / len(z)
+    p = np.exp(log_softmax(z))
+    return (p * target.sum(axis=1, keepdims=True) - target) / len(z)
 
 
 @dataclass(frozen=True)

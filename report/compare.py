@@ -81,13 +81,20 @@ def errors(reference: np.ndarray, oracle: np.ndarray, dtype: str) -> dict[str, n
             "ulps": ulp_distance(reference, oracle, dtype)}
 
 
+def array_scale(array: np.ndarray) -> float:
+    """max |value| over one recorded array: the scale of the normwise relative tolerance."""
+    magnitudes = np.abs(np.asarray(array, dtype=np.float64))
+    finite = magnitudes[np.isfinite(magnitudes)]
+    return float(finite.max()) if finite.size else 0.0
+
+
 def _flat_indices(shape: tuple[int, ...]) -> list[str]:
     return [format_index(index) for index in np.ndindex(*shape)] if shape else [""]
 
 
 def details(case: Case, reference: list[Step], oracle: list[Step]) -> pd.DataFrame:
     """The engines compared scalar by scalar; `ok` is false for any disagreement or NaN/Inf."""
-    steps, quantities, params, indices, ref_values, ora_values = [], [], [], [], [], []
+    steps, quantities, params, indices, ref_values, ora_values, scales = [], [], [], [], [], [], []
     for t, (ref_step, ora_step) in enumerate(zip(reference, oracle, strict=True)):
         for (quantity, param, ref_array), (_, _, ora_array) in zip(
                 recorded(case, ref_step), recorded(case, ora_step), strict=True):
@@ -101,11 +108,12 @@ def details(case: Case, reference: list[Step], oracle: list[Step]) -> pd.DataFra
             indices.extend(_flat_indices(ref_array.shape))
             ref_values.append(np.asarray(ref_array, dtype=np.float64).ravel())
             ora_values.append(np.asarray(ora_array, dtype=np.float64).ravel())
+            scales.append(np.full(count, array_scale(ora_array)))
     ref_flat = np.concatenate(ref_values)
     ora_flat = np.concatenate(ora_values)
     measured = errors(ref_flat, ora_flat, case.dtype)
     atol, rtol = engines_agree(case)
-    tolerance = atol + rtol * np.abs(ora_flat)
+    tolerance = atol + rtol * np.concatenate(scales)
     ok = np.isfinite(ref_flat) & np.isfinite(ora_flat) & (measured["abs_err"] <= tolerance)
     return pd.DataFrame({
         "case": case.name, "step": steps, "quantity": quantities, "param": params,

@@ -1,8 +1,10 @@
 """Shared fixtures: each case is run by both engines once per test session."""
 
+import os
 from functools import cache
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import oracle
 import reference
@@ -30,3 +32,9 @@ def run_both(case: Case) -> tuple[list[Step], list[Step]]:
 @pytest.fixture(params=builtin_cases(), ids=lambda case: case.name)
 def builtin_case(request: pytest.FixtureRequest) -> Case:
     return request.param
+
+
+# Hypothesis profiles: HYPOTHESIS_PROFILE=thorough for a long local run; CI uses the quick one.
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=10000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

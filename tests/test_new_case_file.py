@@ -18,3 +18,13 @@ def test_unseen_network_agrees_with_oracle() -> None:
     table = details(case, ref, ora)
     assert table["ok"].all(), describe_failures(table)
     assert "layers.1.bias" not in ref[0].grads
+
+
+def test_someone_elses_three_hidden_layer_classifier_agrees_step_by_step() -> None:
+    case = load_case(HERE / "cases" / "someone-elses-3-hidden-adamw.toml")
+    assert case.steps == 9  # 3 epochs × ⌈9 / 4⌉ batches
+    ref, ora = run_both(case)
+    first_epoch = sorted(int(i) for batch in case.batches[:3] for i in batch)
+    assert first_epoch == list(range(9))
+    table = details(case, ref, ora)
+    assert table["ok"].all(), describe_failures(table)
