@@ -47,6 +47,7 @@ class Expect:
     value: np.ndarray  # float64, shape of the element or array
     tolerance: float  # absolute
     label: str  # how the case file named it (an alias, an element, a quantity)
+    note: str = ""  # free text from the case file
 
 
 @dataclass(frozen=True)

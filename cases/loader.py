@@ -556,10 +556,13 @@ class _Reader:
         tolerance = self.value(entry, "tolerance", f"{field}.tolerance", (float, int))
         if tolerance < 0:
             raise self.fail(f"{field}.tolerance", f"expected an absolute tolerance ≥ 0, got {tolerance}")
-        if index is not None and quantity in ("output", "input_grad", "activation", "pre_activation"):
+        if quantity in ("activation", "pre_activation"):
+            label = f"{param} {quantity}" + (f"[{format_index(index)}]" if index is not None else "")
+        elif index is not None and quantity in ("output", "input_grad"):
             label = f"{quantity}[{format_index(index)}]"
+        note = self.typed(entry.get("note", ""), f"{field}.note", (str,))
         return Expect(quantity=quantity, step=step, param=param, index=index, value=value,
-                      tolerance=tolerance, label=label)
+                      tolerance=tolerance, label=label, note=note)
 
     def only(self, entry: dict[str, Any], field: str, *allowed: str) -> None:
         quantity = entry["quantity"]

@@ -15,7 +15,7 @@ from report.tolerances import engines_agree
 DETAIL_COLUMNS = ["case", "step", "quantity", "param", "index", "reference", "oracle",
                   "abs_err", "rel_err", "ulps", "tolerance", "ok"]
 EXPECTATION_COLUMNS = ["case", "quantity", "step", "param", "index", "published", "reference",
-                       "oracle", "tolerance", "ok", "name", "reference_err", "oracle_err"]
+                       "oracle", "tolerance", "ok", "name", "reference_err", "oracle_err", "note"]
 
 
 def recorded(case: Case, step: Step) -> Iterator[tuple[str, str, np.ndarray]]:
@@ -140,6 +140,6 @@ def expectations(case: Case, reference: list[Step], oracle: list[Step]) -> pd.Da
                 "case": case.name, "quantity": expect.quantity, "step": expect.step,
                 "param": expect.param, "index": format_index(index), "published": pub,
                 "reference": ref, "oracle": ora, "tolerance": expect.tolerance, "ok": ok,
-                "name": expect.label, "reference_err": ref_err, "oracle_err": ora_err,
+                "name": expect.label, "reference_err": ref_err, "oracle_err": ora_err, "note": expect.note,
             })
     return pd.DataFrame(rows, columns=EXPECTATION_COLUMNS)

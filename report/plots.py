@@ -1,0 +1,82 @@
+"""Pictures for the case pages (matplotlib, PNG): loss curves and the one-weight "60x" picture."""
+
+import dataclasses
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import reference  # noqa: E402
+from cases import Case, format_index  # noqa: E402
+from report.run import CaseResult  # noqa: E402
+
+PNG_METADATA = {"Software": None}  # keeps the file identical across matplotlib patch versions
+
+
+def trainable_scalar(case: Case) -> str | None:
+    """The parameter of a case that trains exactly one number, else None."""
+    trained = [name for name, value in case.parameters().items() if name not in case.freeze]
+    sizes = [case.parameters()[name].size for name in trained]
+    return trained[0] if sizes == [1] else None
+
+
+def loss_curve(result: CaseResult, path: str) -> None:
+    steps = np.arange(len(result.reference))
+    figure, axes = plt.subplots(figsize=(7, 4), dpi=100)
+    axes.plot(steps, [s.loss for s in result.reference], label="reference (NumPy)", linewidth=2.5, color="#1f77b4")
+    axes.plot(steps, [s.loss for s in result.oracle], label="oracle (PyTorch)", linestyle="--", linewidth=1.5,
+              color="#ff7f0e")
+    axes.set_xlabel("step (updates made)")
+    axes.set_ylabel(f"loss ({result.case.loss})")
+    axes.set_title(f"{result.case.name}: loss per step")
+    losses = np.array([s.loss for s in result.reference])
+    if np.all(losses > 0) and losses.max() / max(losses.min(), 1e-300) > 100:
+        axes.set_yscale("log")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, metadata=PNG_METADATA)
+    plt.close(figure)
+
+
+def weight_sweep(result: CaseResult, path: str) -> None:
+    """Loss as a function of the one trained weight, with the tangent at the case's value."""
+    case = result.case
+    name = trainable_scalar(case)
+    assert name is not None
+    layer_number = int(name.split(".")[1])
+    current = float(case.parameters()[name].ravel()[0])
+    slope = float(result.reference[0].grads[name].ravel()[0])
+    loss_here = result.reference[0].loss
+    span = max(abs(current), 1.0)
+    weights = np.linspace(current - span, current + span, 201)
+    batch = case.batches[0]
+    losses = []
+    for w in weights:
+        layers = list(case.layers)
+        layer = layers[layer_number]
+        value = np.full_like(case.parameters()[name], w)
+        layers[layer_number] = dataclasses.replace(layer, **{name.split(".")[2]: value})
+        swept = dataclasses.replace(case, layers=tuple(layers))
+        losses.append(reference.forward_backward(swept, swept.parameters(), case.x[batch], case.targets[batch]).loss)
+    element = f"{name}[{format_index((0,) * case.parameters()[name].ndim)}]"
+    label = {target: alias for alias, target in case.names.items()}.get(element, element)
+
+    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=100)
+    axes.plot(weights, losses, linewidth=2.5, label=f"loss L({label})")
+    near = np.abs(weights - current) <= span / 2
+    axes.plot(weights[near], loss_here + slope * (weights[near] - current), linestyle="--", color="#d62728",
+              label=f"tangent at {label} = {current:g}: slope dL/d{label} = {slope:.6g}")
+    axes.plot([current], [loss_here], "o", color="#d62728")
+    axes.annotate(f"L = {loss_here:.6g}\nslope {slope:.6g}", (current, loss_here), textcoords="offset points",
+                  xytext=(12, -30))
+    axes.set_xlabel(label)
+    axes.set_ylabel(f"loss ({case.loss})")
+    axes.set_title(f"{case.name}: the loss moves {slope:.6g}× as fast as {label}")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper center")
+    figure.tight_layout()
+    figure.savefig(path, metadata=PNG_METADATA)
+    plt.close(figure)
