@@ -6,16 +6,14 @@ Backward: the chain rule from the loss down, layer by layer:
     grad_a_prev, grad_weight, grad_bias = dense_backward(grad_z, a_prev, weight)
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from cases import Case, Step
+from cases import Case
 from reference.activations import ACTIVATIONS
 from reference.dense import dense_backward, dense_forward
 from reference.losses import LOSSES
-from reference.optimizers import OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -64,25 +62,3 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
         if f"layers.{i}.bias" in params:
             grads[f"layers.{i}.bias"] = grad_bias
     return Pass(pre_activations, activations, value, grads, input_grad=grad_a)
-
-
-def run(case: Case, on_step: Callable[[int], None] | None = None) -> list[Step]:
-    """Run the case for `case.steps` updates; record steps 0 … steps (see cases.Step).
-
-    `on_step(t)` is called after step t is recorded (progress display only).
-    """
-    optimizer = OPTIMIZERS[case.optimizer](**case.optimizer_options)
-    params = {name: value.copy() for name, value in case.parameters().items()}
-    steps: list[Step] = []
-    for t, batch in enumerate(case.batches):
-        result = forward_backward(case, params, case.x[batch], case.targets[batch])
-        steps.append(Step(batch=batch, pre_activations=result.pre_activations,
-                          activations=result.activations, loss=result.loss, grads=result.grads,
-                          params=params, input_grad=result.input_grad))
-        if on_step is not None:
-            on_step(t)
-        if t < case.steps:
-            params = {name: value if name in case.freeze
-                      else optimizer.update(name, value, result.grads[name])
-                      for name, value in params.items()}
-    return steps

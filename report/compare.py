@@ -10,10 +10,13 @@ import numpy as np
 import pandas as pd
 
 from cases import Case, Expect, Step, format_index
-from report.tolerances import engines_agree
+from report.tolerances import FINITE_DIFFERENCES, engines_agree
 
 DETAIL_COLUMNS = ["case", "step", "quantity", "param", "index", "reference", "oracle",
                   "abs_err", "rel_err", "ulps", "tolerance", "ok"]
+# The two further witnesses, present when details() is given them:
+TAPE_COLUMNS = ["reference_tape", "tape_ulps", "tape_ok"]
+FINITE_DIFFERENCE_COLUMNS = ["finite_diff", "fd_abs_err", "fd_tolerance", "fd_ok"]
 EXPECTATION_COLUMNS = ["case", "quantity", "step", "param", "index", "published", "reference",
                        "oracle", "tolerance", "ok", "name", "reference_err", "oracle_err", "note"]
 
@@ -92,10 +95,20 @@ def _flat_indices(shape: tuple[int, ...]) -> list[str]:
     return [format_index(index) for index in np.ndindex(*shape)] if shape else [""]
 
 
-def details(case: Case, reference: list[Step], oracle: list[Step]) -> pd.DataFrame:
-    """The engines compared scalar by scalar; `ok` is false for any disagreement or NaN/Inf."""
+def details(case: Case, reference: list[Step], oracle: list[Step], tape: list[Step] | None = None,
+            finite: tuple[dict[str, np.ndarray], np.ndarray] | None = None) -> pd.DataFrame:
+    """The engines compared scalar by scalar; `ok` is false for any disagreement or NaN/Inf.
+
+    With `tape` (the reference run in tape mode) and `finite` (step-0 central differences:
+    parameter gradients and input gradient), each is compared with the oracle in columns of
+    its own: reference_tape, tape_ulps, tape_ok; finite_diff, fd_abs_err, fd_tolerance, fd_ok
+    (finite differences exist for step-0 gradients only; elsewhere those cells are empty).
+    """
     steps, quantities, params, indices, ref_values, ora_values, scales = [], [], [], [], [], [], []
-    for t, (ref_step, ora_step) in enumerate(zip(reference, oracle, strict=True)):
+    tape_values, fd_values = [], []
+    tape_steps = tape if tape is not None else [None] * len(reference)
+    for t, (ref_step, ora_step, tape_step) in enumerate(zip(reference, oracle, tape_steps, strict=True)):
+        tape_arrays = recorded(case, tape_step) if tape_step is not None else None
         for (quantity, param, ref_array), (_, _, ora_array) in zip(
                 recorded(case, ref_step), recorded(case, ora_step), strict=True):
             if ref_array.shape != ora_array.shape:
@@ -109,17 +122,62 @@ def details(case: Case, reference: list[Step], oracle: list[Step]) -> pd.DataFra
             ref_values.append(np.asarray(ref_array, dtype=np.float64).ravel())
             ora_values.append(np.asarray(ora_array, dtype=np.float64).ravel())
             scales.append(np.full(count, array_scale(ora_array)))
+            if tape_arrays is not None:
+                tape_values.append(np.asarray(next(tape_arrays)[2], dtype=np.float64).ravel())
+            fd_values.append(_finite_difference(finite, t, quantity, param, count))
     ref_flat = np.concatenate(ref_values)
     ora_flat = np.concatenate(ora_values)
-    measured = errors(ref_flat, ora_flat, case.dtype)
+    scale = np.concatenate(scales)
     atol, rtol = engines_agree(case)
-    tolerance = atol + rtol * np.concatenate(scales)
-    ok = np.isfinite(ref_flat) & np.isfinite(ora_flat) & (measured["abs_err"] <= tolerance)
-    return pd.DataFrame({
+    tolerance = atol + rtol * scale
+    table = pd.DataFrame({
         "case": case.name, "step": steps, "quantity": quantities, "param": params,
-        "index": indices, "reference": ref_flat, "oracle": ora_flat, **measured,
-        "tolerance": tolerance, "ok": ok,
+        "index": indices, "reference": ref_flat, "oracle": ora_flat,
+        **errors(ref_flat, ora_flat, case.dtype),
+        "tolerance": tolerance, "ok": agrees(ref_flat, ora_flat, tolerance),
     }, columns=DETAIL_COLUMNS)
+    if tape_values:
+        tape_flat = np.concatenate(tape_values)
+        table["reference_tape"] = tape_flat
+        table["tape_ulps"] = ulp_distance(tape_flat, ora_flat, case.dtype)
+        table["tape_ok"] = agrees(tape_flat, ora_flat, tolerance)
+    if finite is not None:
+        fd_flat = np.concatenate(fd_values)
+        present = ~np.isnan(fd_flat)
+        fd_abs, fd_rel = FINITE_DIFFERENCES[case.dtype]
+        fd_tolerance = np.where(present, fd_abs + fd_rel * scale, np.nan)
+        table["finite_diff"] = fd_flat
+        table["fd_abs_err"] = np.where(present, np.abs(fd_flat - ora_flat), np.nan)
+        table["fd_tolerance"] = fd_tolerance
+        fd_ok = pd.array(agrees(fd_flat, ora_flat, fd_tolerance), dtype="boolean")
+        fd_ok[~present] = pd.NA
+        table["fd_ok"] = fd_ok
+    return table
+
+
+def agrees(values: np.ndarray, oracle: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
+    """|values − oracle| ≤ tolerance, and never for NaN or Inf."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & np.isfinite(oracle) & (np.abs(values - oracle) <= tolerance)
+
+
+def witnesses_agree(table: pd.DataFrame) -> pd.Series:
+    """Per row: reference, tape (if present) and finite differences (where present) all agree."""
+    ok = table["ok"].astype(bool)
+    if "tape_ok" in table:
+        ok &= table["tape_ok"].astype(bool)
+    if "fd_ok" in table:
+        ok &= table["fd_ok"].fillna(True).astype(bool)
+    return ok
+
+
+def _finite_difference(finite: tuple[dict[str, np.ndarray], np.ndarray] | None, step: int,
+                       quantity: str, param: str, count: int) -> np.ndarray:
+    """The central-difference values for one recorded array, NaN where there are none."""
+    if finite is None or step != 0 or quantity not in ("grad", "input_grad"):
+        return np.full(count, np.nan)
+    grads, input_grad = finite
+    return np.asarray(grads[param] if quantity == "grad" else input_grad, dtype=np.float64).ravel()
 
 
 def expectations(case: Case, reference: list[Step], oracle: list[Step]) -> pd.DataFrame:

@@ -44,6 +44,12 @@ def number(value: float, digits: int = 12) -> str:
     return f"{value:.{digits}g}"
 
 
+def trainable_scalar_of(case: Case) -> str | None:
+    """The parameter of a case that trains exactly one number, else None."""
+    trained = [name for name in case.parameters() if name not in case.freeze]
+    return trained[0] if [case.parameters()[name].size for name in trained] == [1] else None
+
+
 def element_names(case: Case) -> dict[str, str]:
     """"layers.1.weight[0,0]" -> "w5" for every alias the case defines."""
     return {element: alias for alias, element in case.names.items()}
@@ -126,14 +132,101 @@ def element_table(result: CaseResult, quantity: str, step: int, with_before: boo
         if with_before:
             entry["before"] = number(before_values[element])
         claim = published.get((quantity, step, row.param, row.index))
+        entry["reference"] = number(row.reference)
+        if quantity == "grad" and "reference_tape" in rows:
+            entry["tape"] = number(row.reference_tape)
+        if quantity == "grad" and "finite_diff" in rows:
+            entry["finite diff"] = number(row.finite_diff, 10)
         entry.update({
-            "reference": number(row.reference), "oracle": number(row.oracle),
-            "ulps": number(row.ulps, 6), "engines agree": "✓" if row.ok else "✗",
+            "oracle": number(row.oracle),
+            "ulps": number(row.ulps, 6), "engines agree": "✓" if witnesses_ok(row) else "✗",
             "published": "" if claim is None else number(claim[0]),
             "published reproduced": "" if claim is None else ("✓" if claim[1] else "✗"),
         })
         out.append(entry)
     return pd.DataFrame(out)
+
+
+def witnesses_ok(row) -> bool:
+    """reference, tape and finite differences (where each is present) all agree with the oracle."""
+    tape_ok = getattr(row, "tape_ok", True)
+    fd_ok = getattr(row, "fd_ok", True)
+    return bool(row.ok) and bool(tape_ok) and (fd_ok is pd.NA or bool(fd_ok))
+
+
+def witness_summary(result: CaseResult) -> pd.DataFrame:
+    """One row per witness of the gradients: how far from the oracle, at most."""
+    table = result.details
+    grads = table[table["quantity"].isin(["grad", "input_grad"])]
+    rows = [{"witness": "hand-derived formulas (reference)", "compared": len(grads),
+             "largest difference": number(grads["abs_err"].max(), 3), "largest ulps": number(grads["ulps"].max(), 6),
+             "tolerance": "engines"}]
+    if "reference_tape" in table:
+        rows.append({"witness": "the tape replayed backwards (reference)", "compared": len(grads),
+                     "largest difference": number((grads["reference_tape"] - grads["oracle"]).abs().max(), 3),
+                     "largest ulps": number(grads["tape_ulps"].max(), 6), "tolerance": "engines"})
+    if "finite_diff" in table:
+        fd = grads[grads["finite_diff"].notna()]
+        rows.append({"witness": "central finite differences, float64, step 0", "compared": len(fd),
+                     "largest difference": number(fd["fd_abs_err"].max(), 3), "largest ulps": "",
+                     "tolerance": "finite differences"})
+    return pd.DataFrame(rows)
+
+
+def nudge_table(case: Case, name: str) -> pd.DataFrame:
+    """The tutorial's numerical derivative: move the weight by ±0.0001 and watch the loss."""
+    from reference.finite_differences import nudged_losses
+
+    nudge = 0.0001
+    index = (0,) * case.parameters()[name].ndim
+    start = float(case.parameters()[name][index])
+    before, here, after = nudged_losses(case, name, index, [-nudge, 0.0, nudge])
+    return pd.DataFrame({
+        "weight": [number(start - nudge), number(start), number(start + nudge)],
+        "loss": [number(before, 10), number(here, 10), number(after, 10)],
+        "(loss − loss at start) / (weight − start)": [number((before - here) / -nudge, 8), "",
+                                                       number((after - here) / nudge, 8)],
+    })
+
+
+MAX_TAPE_RECORDS = 40
+MAX_TAPE_ELEMENTS = 6
+
+
+def tape_tables(case: Case, params: dict, x, y) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The tape of step 0: calls in forward order, then the backward replay, for small cases."""
+    from reference.network_tape import record_forward
+
+    tape, leaves, value, _, _, _ = record_forward(case, params, x, y)
+    if len(tape.records) > MAX_TAPE_RECORDS or any(r.output.data.size > MAX_TAPE_ELEMENTS for r in tape.records):
+        return None
+    tape.backward(value)
+    aliases = element_names(case)
+    names: dict[int, str] = {}
+    for leaf_name, leaf in leaves.items():
+        whole = f"{leaf_name}[{','.join('0' * leaf.data.ndim)}]" if leaf.data.size == 1 else ""
+        names[id(leaf)] = aliases.get(whole, leaf_name)
+    for k, record in enumerate(tape.records, 1):
+        names[id(record.output)] = f"v{k}"
+
+    def label(variable) -> str:
+        return names.get(id(variable), compact(variable.data))
+
+    forward = pd.DataFrame([{
+        "#": k, "call": f"{names[id(r.output)]} = {r.operation}({', '.join(label(v) for v in r.inputs)})",
+        "value": compact(r.output.data)} for k, r in enumerate(tape.records, 1)])
+    replay = pd.DataFrame([{
+        "#": k, "call": f"{names[id(r.output)]} = {r.operation}(…)", "grad_out": compact(r.output.grad),
+        "sends back": "; ".join(f"{label(v)} += {compact(g)}" for v, g in zip(r.inputs, r.local_grads, strict=True)
+                                if names.get(id(v)) is not None)}
+        for k, r in reversed(list(enumerate(tape.records, 1))) if r.output.grad is not None])
+    return forward, replay
+
+
+def compact(array) -> str:
+    values = np.asarray(array, dtype=np.float64).ravel()
+    text = ", ".join(number(v, 8) for v in values)
+    return text if values.size == 1 else f"[{text}]"
 
 
 def case_page(result: CaseResult, pictures: dict[str, str]) -> Page:
@@ -190,6 +283,30 @@ def case_page(result: CaseResult, pictures: dict[str, str]) -> Page:
             page.text(f"{len(frame)} elements: too many to print here; every value is in details.csv.")
         else:
             page.table(frame, (frame["engines agree"] == "✗") | (frame["published reproduced"] == "✗"))
+
+    page.heading("Four witnesses of every gradient")
+    page.text("The oracle (PyTorch autograd) against: the reference's hand-derived backward formulas, the "
+              "reference's tape replayed backwards (tape.py), and central finite differences in float64 "
+              "(finite_differences.py, step 0 only). Tolerances: report/tolerances.py.")
+    page.table(witness_summary(result))
+
+    scalar = trainable_scalar_of(case)
+    if scalar is not None:
+        page.heading("The numerical derivative, as the tutorial computes it")
+        nudges = nudge_table(case, scalar)
+        page.table(nudges)
+        page.text(f"Central difference: ({nudges['loss'][2]} − {nudges['loss'][0]}) / 0.0002 = "
+                  f"{number((float(nudges['loss'][2]) - float(nudges['loss'][0])) / 0.0002, 8)}; "
+                  f"back-propagation gives {number(result.reference[0].grads[scalar].item())}.")
+
+    batch = case.batches[0]
+    taped = tape_tables(case, case.parameters(), case.x[batch], case.targets[batch])
+    if taped is not None:
+        page.heading("The tape at step 0: the stack of calls, in forward order")
+        page.table(taped[0])
+        page.heading("The backward replay: last call first, each sending its gradient to its inputs")
+        page.text("A value used by several calls receives a contribution from each (`+=`).")
+        page.table(taped[1])
 
     if case.steps > 1:
         page.heading("Training")

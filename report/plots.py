@@ -9,17 +9,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import reference  # noqa: E402
-from cases import Case, format_index  # noqa: E402
+from cases import format_index  # noqa: E402
+from report.pages import trainable_scalar_of  # noqa: E402
 from report.run import CaseResult  # noqa: E402
 
 PNG_METADATA = {"Software": None}  # keeps the file identical across matplotlib patch versions
-
-
-def trainable_scalar(case: Case) -> str | None:
-    """The parameter of a case that trains exactly one number, else None."""
-    trained = [name for name, value in case.parameters().items() if name not in case.freeze]
-    sizes = [case.parameters()[name].size for name in trained]
-    return trained[0] if sizes == [1] else None
 
 
 def loss_curve(result: CaseResult, path: str) -> None:
@@ -44,7 +38,7 @@ def loss_curve(result: CaseResult, path: str) -> None:
 def weight_sweep(result: CaseResult, path: str) -> None:
     """Loss as a function of the one trained weight, with the tangent at the case's value."""
     case = result.case
-    name = trainable_scalar(case)
+    name = trainable_scalar_of(case)
     assert name is not None
     layer_number = int(name.split(".")[1])
     current = float(case.parameters()[name].ravel()[0])

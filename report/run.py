@@ -12,11 +12,12 @@ import pandas as pd
 import oracle
 import reference
 from cases import BUILTIN_CASES, Case, CaseError, Step, load_cases
-from report.compare import DETAIL_COLUMNS, EXPECTATION_COLUMNS, details, expectations
+from reference.finite_differences import central_differences
+from report.compare import DETAIL_COLUMNS, EXPECTATION_COLUMNS, details, expectations, witnesses_agree
 
 SUMMARY_COLUMNS = ["case", "title", "dtype", "steps", "compared", "max_abs_err", "max_rel_err",
                    "max_ulps", "expectations_passed", "expectations_total", "reference_s",
-                   "oracle_s", "verdict", "message"]
+                   "oracle_s", "verdict", "message", "tape_max_ulps", "fd_max_rel_err"]
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,12 @@ class CaseResult:
     oracle_s: float
     details: pd.DataFrame
     expectations: pd.DataFrame
+    tape: list[Step] | None = None
 
     @property
     def agree(self) -> bool:
-        """The engines agree on every number and both reproduce every published one."""
-        return bool(self.details["ok"].all()) and bool(self.expectations["ok"].all())
+        """Every witness agrees with the oracle on every number; every published one is reproduced."""
+        return bool(witnesses_agree(self.details).all()) and bool(self.expectations["ok"].all())
 
     @property
     def verdict(self) -> str:
@@ -41,12 +43,18 @@ class CaseResult:
     def message(self, limit: int = 3) -> str:
         """What disagrees, first few: engine against engine, then published numbers."""
         parts = []
-        failing = self.details[~self.details["ok"]]
-        if len(failing):
-            row = failing.iloc[0]
-            parts.append(f"{len(failing)} engine values disagree, first at step {row.step} "
-                         f"{_where(row.quantity, row.param, row['index'])}: reference {row.reference!r}, "
-                         f"oracle {row.oracle!r} ({row.ulps:.0f} ulps)")
+        table = self.details
+        for column, witness, value in [("ok", "reference", "reference"), ("tape_ok", "tape", "reference_tape"),
+                                       ("fd_ok", "finite-difference", "finite_diff")]:
+            if column not in table:
+                continue
+            failing = table[~table[column].fillna(True).astype(bool)]
+            if len(failing):
+                row = failing.iloc[0]
+                parts.append(f"{len(failing)} {witness} values disagree with the oracle, first at step {row.step} "
+                             f"{_where(row.quantity, row.param, row['index'])}: {witness} {row[value]!r}, "
+                             f"oracle {row.oracle!r}" + (" (not finite)" if not np.isfinite([row[value], row.oracle]).all()
+                                                         else ""))
         wrong = self.expectations[~self.expectations["ok"]]
         for row in wrong.head(limit).itertuples():
             off = max(row.reference_err, row.oracle_err)
@@ -98,16 +106,36 @@ class Progress:
         return engine
 
 
-def run_case(case: Case, on_step: Callable[[str], Callable[[int], None]] | None = None) -> CaseResult:
-    """Both engines on one case, timed, and compared."""
+def run_case(case: Case, on_step: Callable[[str], Callable[[int], None]] | None = None,
+             witnesses: bool = True) -> CaseResult:
+    """Both engines on one case, timed, and compared; with `witnesses`, also the reference's
+    tape mode and step-0 central differences."""
     started = time.perf_counter()
     ref = reference.run(case, on_step=on_step("reference") if on_step else None)
     reference_s = time.perf_counter() - started
     started = time.perf_counter()
     ora = oracle.run(case, on_step=on_step("oracle") if on_step else None)
     oracle_s = time.perf_counter() - started
+    tape, finite = None, None
+    if witnesses:
+        tape = reference.run(case, on_step=on_step("tape") if on_step else None, mode="tape")
+        batch = case.batches[0]
+        finite = central_differences(case, case.parameters(), case.x[batch], case.targets[batch])
     return CaseResult(case, ref, ora, reference_s, oracle_s,
-                      details(case, ref, ora), expectations(case, ref, ora))
+                      details(case, ref, ora, tape, finite), expectations(case, ref, ora), tape)
+
+
+def largest_fd_error(table: pd.DataFrame) -> float:
+    """max |finite difference − oracle| / max |oracle gradient|, over the step-0 gradient arrays."""
+    if "finite_diff" not in table:
+        return np.nan
+    rows = table[table["finite_diff"].notna()]
+    if rows.empty:
+        return np.nan
+    scale = rows.groupby(["quantity", "param"])["oracle"].transform(lambda v: v.abs().max())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(rows["fd_abs_err"] == 0, 0.0, rows["fd_abs_err"] / scale)
+    return float(np.nanmax(relative))
 
 
 def summary_row(result: CaseResult) -> dict:
@@ -121,6 +149,8 @@ def summary_row(result: CaseResult) -> dict:
         "expectations_passed": int(expected["ok"].sum()), "expectations_total": len(expected),
         "reference_s": result.reference_s, "oracle_s": result.oracle_s,
         "verdict": result.verdict, "message": result.message(),
+        "tape_max_ulps": float(np.nanmax(table["tape_ulps"])) if "tape_ulps" in table else np.nan,
+        "fd_max_rel_err": largest_fd_error(table),
     }
 
 
@@ -132,10 +162,11 @@ def invalid_row(error: CaseError) -> dict:
 
 
 def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = (),
-            progress: bool = False) -> Tables:
+            progress: bool = False, witnesses: bool = True) -> Tables:
     """Run every case under `paths` (default: the built-in cases) and return the tables.
 
-    `dtype` runs every case in that precision; `only` keeps the cases with those names.
+    `dtype` runs every case in that precision; `only` keeps the cases with those names;
+    `witnesses` adds the reference's tape mode and finite differences to the comparison.
     Invalid files appear in the summary with verdict `invalid`; the valid ones still run.
     """
     cases, errors = load_cases(paths or (BUILTIN_CASES,))
@@ -145,7 +176,7 @@ def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = 
     if dtype is not None:
         cases = [case.with_dtype(dtype) for case in cases]
     display = Progress(progress)
-    results = [run_case(case, display.case(i, len(cases), case)) for i, case in enumerate(cases, 1)]
+    results = [run_case(case, display.case(i, len(cases), case), witnesses) for i, case in enumerate(cases, 1)]
     summary = pd.DataFrame([summary_row(r) for r in results] + [invalid_row(e) for e in errors],
                            columns=SUMMARY_COLUMNS)
     summary = summary.astype({"steps": int, "compared": int, "expectations_passed": int,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from report.pages import Page, case_page
+from report.pages import Page, case_page, trainable_scalar_of
 from report.run import CaseResult, Tables
 
 FORMATS = ("csv", "md", "html", "png")
@@ -59,14 +59,14 @@ def summary_markdown(tables: Tables) -> str:
 
 def write_pictures(result: CaseResult, folder: Path) -> dict[str, str]:
     """PNG files for one case page: {file name: caption}."""
-    from report.plots import loss_curve, trainable_scalar, weight_sweep
+    from report.plots import loss_curve, weight_sweep
 
     pictures = {}
     if result.case.steps > 1:
         file = f"{result.case.name}-loss.png"
         loss_curve(result, str(folder / file))
         pictures[file] = "Loss at every step, both engines"
-    if trainable_scalar(result.case) is not None:
+    if trainable_scalar_of(result.case) is not None:
         file = f"{result.case.name}-slope.png"
         weight_sweep(result, str(folder / file))
         pictures[file] = "The loss as a function of the one trained weight, with its tangent"

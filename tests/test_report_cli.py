@@ -24,7 +24,11 @@ def test_good_cases_exit_0_and_write_the_tables(folder: Path, tmp_path: Path) ->
     assert main([str(folder), "--out", str(out), "--check"]) == 0
     details = pd.read_csv(out / "details.csv", keep_default_na=False)
     assert list(details.columns) == ["case", "step", "quantity", "param", "index", "reference", "oracle",
-                                     "abs_err", "rel_err", "ulps", "tolerance", "ok"]
+                                     "abs_err", "rel_err", "ulps", "tolerance", "ok",
+                                     "reference_tape", "tape_ulps", "tape_ok",
+                                     "finite_diff", "fd_abs_err", "fd_tolerance", "fd_ok"]
+    finite = details[details["finite_diff"] != ""]
+    assert set(finite["quantity"]) == {"grad", "input_grad"} and set(finite["step"]) == {0}
     grad = details[(details["quantity"] == "grad") & (details["step"] == 0)]
     assert grad["reference"].tolist() == [60.0] and grad["index"].tolist() == ["0,0"]
     assert (details.loc[details["quantity"] == "loss", "index"] == "").all()
