@@ -349,7 +349,8 @@ class _Reader:
             target = self.typed(target, field, (str,))
             param, index = self.element(target, field, layers)
             if index is None:
-                raise self.fail(field, f"expected one element such as \"{param}[0{',0' * (param.endswith('weight'))}]\", got {target!r}")
+                example = f"{param}[0,0]" if param.endswith("weight") else f"{param}[0]"
+                raise self.fail(field, f"expected one element such as \"{example}\", got {target!r}")
             resolved[alias] = f"{param}[{format_index(index)}]"
         return resolved
 

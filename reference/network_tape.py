@@ -6,16 +6,23 @@ primitives, so the tape derives their derivatives itself: leaky_relu, elu and so
 `where`, gelu from `erf` or `tanh`, cross-entropy from `log_softmax`.
 """
 
+import inspect
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from cases import Case
 from reference import tape as t
+from reference.activations import elu_forward, gelu_forward, leaky_relu_forward, softplus_forward
+from reference.losses import LOG_FLOOR, huber
 from reference.network import Pass
 from reference.tape import Tape, Variable
 
-LOG_FLOOR = -100.0  # torch's BCELoss clamps each log at −100
+
+def option(function: Callable, options: dict, key: str) -> float:
+    """The case's option, or the default written in the reference function's signature."""
+    return options.get(key, inspect.signature(function).parameters[key].default)
 
 
 def activation(name: str, z: Variable, options: dict) -> Variable:
@@ -30,13 +37,13 @@ def activation(name: str, z: Variable, options: dict) -> Variable:
     if name == "softmax":
         return t.softmax(z)
     if name == "leaky_relu":
-        return t.where(z.data > 0, z, options.get("negative_slope", 0.01) * z)
+        return t.where(z.data > 0, z, option(leaky_relu_forward, options, "negative_slope") * z)
     if name == "elu":
-        return t.where(z.data > 0, z, options.get("alpha", 1.0) * (t.exp(z) - 1.0))
+        return t.where(z.data > 0, z, option(elu_forward, options, "alpha") * (t.exp(z) - 1.0))
     if name == "softplus":
-        beta, threshold = options.get("beta", 1.0), options.get("threshold", 20.0)
+        beta, threshold = option(softplus_forward, options, "beta"), option(softplus_forward, options, "threshold")
         return t.where(z.data * beta > threshold, z, (1 / beta) * t.log(1.0 + t.exp(beta * z)))
-    if name == "gelu" and options.get("approximate", "none") == "tanh":
+    if name == "gelu" and option(gelu_forward, options, "approximate") == "tanh":
         inner = math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)
         return 0.5 * z * (1.0 + t.tanh(inner))
     if name == "gelu":
@@ -60,7 +67,7 @@ def loss(name: str, prediction: Variable, y: np.ndarray, options: dict, tape: Ta
     if name == "mae":
         return t.mean(t.absolute(error))
     if name == "huber":
-        delta = options.get("delta", 1.0)
+        delta = option(huber, options, "delta")
         size = t.absolute(error)
         return t.mean(t.where(size.data < delta, 0.5 * error**2, delta * (size - 0.5 * delta)))
     if name == "bce":

@@ -23,8 +23,9 @@ def loss_curve(result: CaseResult, path: str) -> None:
     axes.plot(steps, [s.loss for s in result.oracle], label="oracle (PyTorch)", linestyle="--", linewidth=1.5,
               color="#ff7f0e")
     axes.set_xlabel("step (updates made)")
-    axes.set_ylabel(f"loss ({result.case.loss})")
-    axes.set_title(f"{result.case.name}: loss per step")
+    full_batch = all(len(batch) == len(result.case.x) for batch in result.case.batches)
+    axes.set_ylabel(f"loss ({result.case.loss})" + ("" if full_batch else " on the step's batch"))
+    axes.set_title(f"{result.case.name}: loss per step" + ("" if full_batch else " (each step sees its own batch)"))
     losses = np.array([s.loss for s in result.reference])
     if np.all(losses > 0) and losses.max() / max(losses.min(), 1e-300) > 100:
         axes.set_yscale("log")
