@@ -198,13 +198,6 @@ def absolute(a: Variable) -> Variable:
     return a.tape.push("abs", (a,), np.abs(a.data), backward)
 
 
-def maximum(a: Variable, floor: float) -> Variable:
-    """out = max(a, floor)      grad_a = grad_out · [a ≥ floor]      (torch's clamp(min=floor))"""
-    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (np.where(a.data >= floor, grad_out, 0),)
-    return a.tape.push(f"max(·, {floor:g})", (a,), np.maximum(a.data, floor), backward)
-
-
 def where(condition: np.ndarray, a: Variable, b: Variable) -> Variable:
     """out = a where condition else b      grad_a = grad_out · [condition],  grad_b = grad_out · [¬condition]"""
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -282,3 +275,22 @@ def softmax(a: Variable) -> Variable:
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
         return (out * (grad_out - (grad_out * out).sum(axis=1, keepdims=True)),)
     return a.tape.push("softmax", (a,), out, backward)
+
+
+def binary_cross_entropy(p: Variable, y: np.ndarray) -> Variable:
+    """out = −mean(y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100))
+    grad_p = grad_out · (p − y) / max(p(1 − p), ε) / n        (ε = 1e-12 as a C float)
+
+    One call, as torch's BCELoss is one call: its backward is this formula, not the derivative
+    of the clamped logs. They differ only where p is exactly 0 or 1 (a saturated sigmoid, soon
+    reached in float32), where the composed form gives 0 · ∞ = NaN and torch a finite number.
+    """
+    epsilon = float(np.float32(1e-12))
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p.data), -100.0)
+        log_q = np.maximum(np.log(1 - p.data), -100.0)
+    out = -(y * log_p + (1 - y) * log_q).mean()
+
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (grad_out * (p.data - y) / np.maximum(p.data * (1 - p.data), epsilon) / y.size,)
+    return p.tape.push("binary_cross_entropy", (p,), np.asarray(out), backward)

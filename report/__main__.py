@@ -18,7 +18,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m report",
         description="Run case files through the NumPy reference and the PyTorch oracle and write the comparison.",
-        epilog="exit codes: 0 all agree; 1 a disagreement or an unreproduced published number; 2 an invalid case file",
+        epilog="exit codes: 0 all agree; 1 a disagreement, an unreproduced published number or an engine error; 2 an invalid case file",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="case files or folders (default: the built-in cases/)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
@@ -40,19 +40,22 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     tables = compare(*arguments.paths, dtype=arguments.dtype, only=arguments.only, progress=True)
-    if arguments.only:
-        missing = sorted(set(arguments.only) - {r.case.name for r in tables.results})
-        for name in missing:
-            print(f"--only: no case named {name!r}", file=sys.stderr)
+    ran = {r.case.name for r in tables.results} | {f.case.name for f in tables.failures}
+    missing = sorted(set(arguments.only) - ran)
     out = write_report(tables, arguments.out, arguments.formats)
     for error in tables.errors:
         print(f"invalid: {error}", file=sys.stderr)
+    for failure in tables.failures:
+        print(f"DISAGREE  {failure.case.name}  {failure.message}")
     for row in tables.summary.itertuples():
-        if row.verdict != "invalid":
+        if row.verdict != "invalid" and row.compared:
             print(f"{row.verdict:9} {row.case}  ({row.compared} values, max {row.max_ulps:.0f} ulps, "
                   f"published {row.expectations_passed}/{row.expectations_total})"
                   + (f"  {row.message}" if row.message else ""))
     print(f"report written to {out}")
+    if missing:
+        print(f"--only: no valid case named {', '.join(repr(name) for name in missing)}", file=sys.stderr)
+        return 2
     return exit_code(tables)
 
 

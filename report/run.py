@@ -3,7 +3,7 @@
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,22 @@ from report.compare import DETAIL_COLUMNS, EXPECTATION_COLUMNS, details, expecta
 SUMMARY_COLUMNS = ["case", "title", "dtype", "steps", "compared", "max_abs_err", "max_rel_err",
                    "max_ulps", "expectations_passed", "expectations_total", "reference_s",
                    "oracle_s", "verdict", "message", "tape_max_ulps", "fd_max_rel_err"]
+
+
+class EngineFailure(Exception):
+    """An engine raised on a valid case: reported as a disagreement, the other cases still run."""
+
+    def __init__(self, case: Case, engine: str, error: BaseException) -> None:
+        self.case = case
+        self.message = f"the {engine} failed on this case: {type(error).__name__}: {error}"
+        super().__init__(self.message)
+
+
+def guarded(case: Case, engine: str, function: Callable[[], list[Step]]) -> list[Step]:
+    try:
+        return function()
+    except Exception as error:  # any engine error becomes a row of the report, not a traceback
+        raise EngineFailure(case, engine, error) from error
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,7 @@ class Tables:
     expectations: pd.DataFrame
     results: list[CaseResult]
     errors: list[CaseError]
+    failures: list[EngineFailure] = field(default_factory=list)
 
 
 class Progress:
@@ -111,16 +128,18 @@ def run_case(case: Case, on_step: Callable[[str], Callable[[int], None]] | None 
     """Both engines on one case, timed, and compared; with `witnesses`, also the reference's
     tape mode and step-0 central differences."""
     started = time.perf_counter()
-    ref = reference.run(case, on_step=on_step("reference") if on_step else None)
+    ref = guarded(case, "reference", lambda: reference.run(case, on_step=on_step("reference") if on_step else None))
     reference_s = time.perf_counter() - started
     started = time.perf_counter()
-    ora = oracle.run(case, on_step=on_step("oracle") if on_step else None)
+    ora = guarded(case, "oracle", lambda: oracle.run(case, on_step=on_step("oracle") if on_step else None))
     oracle_s = time.perf_counter() - started
     tape, finite = None, None
     if witnesses:
-        tape = reference.run(case, on_step=on_step("tape") if on_step else None, mode="tape")
+        tape = guarded(case, "tape", lambda: reference.run(case, on_step=on_step("tape") if on_step else None,
+                                                           mode="tape"))
         batch = case.batches[0]
-        finite = central_differences(case, case.parameters(), case.x[batch], case.targets[batch])
+        with np.errstate(all="ignore"):  # a diverging case gives inf/nan: reported, not warned about
+            finite = central_differences(case, case.parameters(), case.x[batch], case.targets[batch])
     return CaseResult(case, ref, ora, reference_s, oracle_s,
                       details(case, ref, ora, tape, finite), expectations(case, ref, ora), tape)
 
@@ -154,6 +173,14 @@ def summary_row(result: CaseResult) -> dict:
     }
 
 
+def failed_row(failure: EngineFailure) -> dict:
+    row = {column: np.nan for column in SUMMARY_COLUMNS}
+    row.update(case=failure.case.name, title=failure.case.title, dtype=failure.case.dtype, steps=failure.case.steps,
+               compared=0, expectations_passed=0, expectations_total=len(failure.case.expects),
+               verdict="DISAGREE", message=failure.message)
+    return row
+
+
 def invalid_row(error: CaseError) -> dict:
     row = {column: np.nan for column in SUMMARY_COLUMNS}
     row.update(case=Path(error.path).stem, title="", dtype="", verdict="invalid", message=str(error),
@@ -176,9 +203,14 @@ def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = 
     if dtype is not None:
         cases = [case.with_dtype(dtype) for case in cases]
     display = Progress(progress)
-    results = [run_case(case, display.case(i, len(cases), case), witnesses) for i, case in enumerate(cases, 1)]
-    summary = pd.DataFrame([summary_row(r) for r in results] + [invalid_row(e) for e in errors],
-                           columns=SUMMARY_COLUMNS)
+    results, failures = [], []
+    for i, case in enumerate(cases, 1):
+        try:
+            results.append(run_case(case, display.case(i, len(cases), case), witnesses))
+        except EngineFailure as failure:
+            failures.append(failure)
+    rows = [summary_row(r) for r in results] + [failed_row(f) for f in failures] + [invalid_row(e) for e in errors]
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     summary = summary.astype({"steps": int, "compared": int, "expectations_passed": int,
                               "expectations_total": int})
     frames = [r.details for r in results]
@@ -190,6 +222,7 @@ def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = 
                       else pd.DataFrame(columns=EXPECTATION_COLUMNS)),
         results=results,
         errors=errors,
+        failures=failures,
     )
 
 
@@ -197,6 +230,6 @@ def exit_code(tables: Tables) -> int:
     """2 if any case file is invalid, else 1 if anything disagrees or a published number fails, else 0."""
     if tables.errors:
         return 2
-    if not all(r.agree for r in tables.results):
+    if tables.failures or not all(r.agree for r in tables.results):
         return 1
     return 0

@@ -37,17 +37,18 @@ def summary_markdown(tables: Tables) -> str:
     columns = ["case", "dtype", "steps", "compared", "max_abs_err", "max_rel_err", "max_ulps",
                "expectations", "verdict"]
     frame = tables.summary.copy()
-    frame["case"] = [f"[{name}](cases/{name}.md)" if verdict != "invalid" else name
-                     for name, verdict in zip(frame["case"], frame["verdict"], strict=True)]
+    with_page = {r.case.name for r in tables.results}
+    frame["case"] = [f"[{name}](cases/{name}.md)" if name in with_page else name for name in frame["case"]]
     frame["expectations"] = [f"{p}/{t}" if t else "" for p, t in
                              zip(frame["expectations_passed"], frame["expectations_total"], strict=True)]
     for column in ("max_abs_err", "max_rel_err"):
         frame[column] = [markdown_number(v, 3) for v in frame[column]]
     frame["max_ulps"] = [markdown_number(v, 6) for v in frame["max_ulps"]]
     lines = ["# Back-propagation reference: NumPy against PyTorch", "",
-             f"{len(tables.results)} cases run, "
+             f"{len(tables.results) + len(tables.failures)} cases run, "
              f"{sum(r.agree for r in tables.results)} agree, "
-             f"{sum(not r.agree for r in tables.results)} disagree, {len(tables.errors)} invalid.", "",
+             f"{sum(not r.agree for r in tables.results) + len(tables.failures)} disagree, "
+             f"{len(tables.errors)} invalid.", "",
              frame[columns].to_markdown(index=False), ""]
     problems = tables.summary[tables.summary["message"] != ""]
     if len(problems):
@@ -155,9 +156,10 @@ def page_html(page: Page) -> str:
 def index_html(tables: Tables) -> str:
     """The summary with links to every case page; failing cells highlighted (pandas Styler)."""
     summary = tables.summary
+    with_page = {r.case.name for r in tables.results}
     frame = pd.DataFrame({
-        "case": [f'<a href="cases/{html.escape(name)}.html">{html.escape(name)}</a>' if verdict != "invalid"
-                 else html.escape(name) for name, verdict in zip(summary["case"], summary["verdict"], strict=True)],
+        "case": [f'<a href="cases/{html.escape(name)}.html">{html.escape(name)}</a>' if name in with_page
+                 else html.escape(name) for name in summary["case"]],
         "title": summary["title"].map(html.escape),
         "dtype": summary["dtype"], "steps": summary["steps"], "compared": summary["compared"],
         "max abs err": summary["max_abs_err"].map(lambda v: markdown_number(v, 3)),
@@ -183,8 +185,8 @@ def index_html(tables: Tables) -> str:
     styler = styler.set_properties(subset=["title"], **{"min-width": "18em"})
     agree = int((summary["verdict"] == "agree").sum())
     body = ["<h1>Back-propagation reference: NumPy against PyTorch</h1>",
-            f"<p>{len(tables.results)} cases run: <span class=\"agree\">{agree} agree</span>, "
-            f"{len(tables.results) - agree} disagree, {len(tables.errors)} invalid. "
+            f"<p>{len(tables.results) + len(tables.failures)} cases run: <span class=\"agree\">{agree} agree</span>, "
+            f"{len(tables.results) + len(tables.failures) - agree} disagree, {len(tables.errors)} invalid. "
             "Each case page shows the forward pass, every gradient and updated parameter from both engines "
             "and the published numbers. Full tables: "
             '<a href="summary.csv">summary.csv</a>, <a href="details.csv">details.csv</a>, '

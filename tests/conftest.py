@@ -35,6 +35,7 @@ def builtin_case(request: pytest.FixtureRequest) -> Case:
 
 
 # Hypothesis profiles: HYPOTHESIS_PROFILE=thorough for a long local run; CI uses the quick one.
-settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=10000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -69,3 +69,24 @@ def test_broken_file_exits_2_and_the_good_case_is_still_reported(folder: Path, t
     assert "broken.toml: model.layers[0].units: expected an integer ≥ 1, got 0" in summary.loc["broken", "message"]
     details = pd.read_csv(out / "details.csv")
     assert set(details["case"]) == {"seed-linear-60x"}
+
+
+def test_engine_error_is_a_disagreement_and_the_other_cases_still_run(folder: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import oracle
+
+    (folder / "other.toml").write_text(LINEAR.replace('"seed-linear-60x"', '"other"'), encoding="utf-8")
+    real_run = oracle.run
+
+    def failing_run(case, on_step=None):
+        if case.name == "other":
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        return real_run(case, on_step)
+
+    monkeypatch.setattr(oracle, "run", failing_run)
+    out = tmp_path / "out"
+    assert main([str(folder), "--out", str(out), "--check"]) == 1
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False).set_index("case")
+    assert summary.loc["seed-linear-60x", "verdict"] == "agree"
+    assert summary.loc["other", "verdict"] == "DISAGREE"
+    assert "the oracle failed on this case: RuntimeError: all elements" in summary.loc["other", "message"]
