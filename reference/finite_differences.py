@@ -10,6 +10,8 @@ difference (∝ h²) against the rounding error of the subtraction (∝ ε/h); h
 that p + h − p is exactly h.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 
 from cases import Case
@@ -27,6 +29,18 @@ def loss_at(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     return forward_backward(case, params, x, y).loss
 
 
+def central_difference(loss_of: Callable[[np.ndarray], float], value: np.ndarray) -> np.ndarray:
+    """∂loss/∂value[i] ≈ (loss(value + h·e_i) − loss(value − h·e_i)) / 2h, element by element."""
+    grad = np.zeros_like(value)
+    for index in np.ndindex(*value.shape):
+        h = step_size(value[index])
+        up, down = value.copy(), value.copy()
+        up[index] += h
+        down[index] -= h
+        grad[index] = (loss_of(up) - loss_of(down)) / (2 * h)
+    return grad
+
+
 def central_differences(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
                         ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """(gradient of every parameter, gradient of the inputs x), each by central differences."""
@@ -34,26 +48,9 @@ def central_differences(case: Case, params: dict[str, np.ndarray], x: np.ndarray
     params = {name: value.astype(np.float64) for name, value in params.items()}
     x = x.astype(np.float64)
     y = y if case.class_targets else y.astype(np.float64)
-
-    grads = {}
-    for name, value in params.items():
-        grad = np.zeros_like(value)
-        for index in np.ndindex(*value.shape):
-            h = step_size(value[index])
-            up, down = value.copy(), value.copy()
-            up[index] += h
-            down[index] -= h
-            grad[index] = (loss_at(case, {**params, name: up}, x, y)
-                           - loss_at(case, {**params, name: down}, x, y)) / (2 * h)
-        grads[name] = grad
-
-    input_grad = np.zeros_like(x)
-    for index in np.ndindex(*x.shape):
-        h = step_size(x[index])
-        up, down = x.copy(), x.copy()
-        up[index] += h
-        down[index] -= h
-        input_grad[index] = (loss_at(case, params, up, y) - loss_at(case, params, down, y)) / (2 * h)
+    grads = {name: central_difference(lambda moved, name=name: loss_at(case, {**params, name: moved}, x, y), value)
+             for name, value in params.items()}
+    input_grad = central_difference(lambda moved: loss_at(case, params, moved, y), x)
     return grads, input_grad
 
 
