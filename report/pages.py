@@ -308,6 +308,13 @@ def case_page(result: CaseResult, pictures: dict[str, str]) -> Page:
         page.text("A value used by several calls receives a contribution from each (`+=`).")
         page.table(taped[1])
 
+    if any(len(batch) < len(case.x) for batch in case.batches):
+        page.heading("Batches")
+        shown = [f"step {t}: rows {', '.join(str(i) for i in batch)}" for t, batch in enumerate(case.batches[:8])]
+        more = f"; … ({len(case.batches)} in all)" if len(case.batches) > 8 else ""
+        page.text("Rows of the data used at each step (the batch of the update that follows): "
+                  + "; ".join(shown) + more + ".")
+
     if case.steps > 1:
         page.heading("Training")
         losses = [step.loss for step in result.reference]
