@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import tomli_w
 from helpers import describe_failures
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import oracle
@@ -140,6 +140,9 @@ def test_random_network_agrees_with_oracle(raw: dict) -> None:
         table = table[(table["step"] == 0) & forward]
     elif case.optimizer != "sgd":
         table = table[(table["step"] == 0) & (table["quantity"] != "param")]
+    # Training that diverges to inf in torch too says nothing about the engines; non-finite
+    # values never compare equal, so such an example is discarded, not passed.
+    assume(bool(np.isfinite(table["oracle"]).all()))
     if not table["ok"].all():
         saved = FAILURES / "hypothesis-case.toml"
         saved.parent.mkdir(parents=True, exist_ok=True)
