@@ -7,7 +7,7 @@ and `layers.{i}.bias` (shape units).
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -71,7 +71,6 @@ class Case:
     freeze: frozenset[str]
     expects: tuple[Expect, ...]
     tolerance: tuple[float, float] | None  # (abs, rel) tightening the default, or None
-    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
     def outputs(self) -> int:

@@ -215,7 +215,7 @@ class _Reader:
             inputs=inputs, layers=tuple(layers), names=names, x=x, targets=targets,
             loss=loss, loss_options=loss_options, optimizer=optimizer,
             optimizer_options=options, steps=steps, batches=batches, freeze=freeze,
-            expects=expects, tolerance=tolerance, raw=raw,
+            expects=expects, tolerance=tolerance,
         )
         return case if dtype == "float64" else case.with_dtype(dtype)
 

@@ -83,8 +83,12 @@ ON_LOGITS = ("bce_with_logits", "cross_entropy")
 
 
 def record_forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
-                   ) -> tuple[Tape, dict[str, Variable], Variable, list[Variable], list[Variable], Variable]:
-    """The forward pass and loss recorded on a fresh tape (nothing differentiated yet)."""
+                   ) -> tuple[Tape, dict[str, Variable], Variable, list[Variable], list[Variable]]:
+    """The forward pass and loss recorded on a fresh tape (nothing differentiated yet).
+
+    Returns the tape, the leaves (every parameter by name, and "x"), the loss, and each
+    layer's pre-activation and activation.
+    """
     tape = Tape(dtype=x.dtype)
     leaves = {name: tape.variable(value, name) for name, value in params.items()}
     a = x_leaf = tape.variable(x, "x")
@@ -98,14 +102,14 @@ def record_forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: 
         activations.append(a)
     prediction = pre_activations[-1] if case.loss in ON_LOGITS else activations[-1]
     value = loss(case.loss, prediction, y, case.loss_options, tape)
-    return tape, {**leaves, "x": x_leaf}, value, pre_activations, activations, x_leaf
+    return tape, {**leaves, "x": x_leaf}, value, pre_activations, activations
 
 
 def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> Pass:
     """Loss and gradients by the tape: record the forward calls, then unwind them."""
-    tape, leaves, value, pre_activations, activations, x_leaf = record_forward(case, params, x, y)
+    tape, leaves, value, pre_activations, activations = record_forward(case, params, x, y)
     tape.backward(value)
     grads = {name: leaves[name].grad if leaves[name].grad is not None else np.zeros_like(params[name])
              for name in params}
     return Pass(pre_activations=[z.data for z in pre_activations], activations=[a.data for a in activations],
-                loss=float(value.data), grads=grads, input_grad=x_leaf.grad)
+                loss=float(value.data), grads=grads, input_grad=leaves["x"].grad)

@@ -14,9 +14,6 @@ from report.tolerances import FINITE_DIFFERENCES, engines_agree
 
 DETAIL_COLUMNS = ["case", "step", "quantity", "param", "index", "reference", "oracle",
                   "abs_err", "rel_err", "ulps", "tolerance", "ok"]
-# The two further witnesses, present when details() is given them:
-TAPE_COLUMNS = ["reference_tape", "tape_ulps", "tape_ok"]
-FINITE_DIFFERENCE_COLUMNS = ["finite_diff", "fd_abs_err", "fd_tolerance", "fd_ok"]
 EXPECTATION_COLUMNS = ["case", "quantity", "step", "param", "index", "published", "reference",
                        "oracle", "tolerance", "ok", "name", "reference_err", "oracle_err", "note"]
 

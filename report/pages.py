@@ -38,8 +38,9 @@ class Page:
         self.blocks.append(("picture", file, caption))
 
 
-def number(value: float, digits: int = 12) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+def number(value: float | None, digits: int = 12) -> str:
+    """A number as printed in the report ("" for a missing one or NaN)."""
+    if value is None or pd.isna(value):
         return ""
     return f"{value:.{digits}g}"
 
@@ -197,7 +198,7 @@ def tape_tables(case: Case, params: dict, x, y) -> tuple[pd.DataFrame, pd.DataFr
     """The tape of step 0: calls in forward order, then the backward replay, for small cases."""
     from reference.network_tape import record_forward
 
-    tape, leaves, value, _, _, _ = record_forward(case, params, x, y)
+    tape, leaves, value, _, _ = record_forward(case, params, x, y)
     if len(tape.records) > MAX_TAPE_RECORDS or any(r.output.data.size > MAX_TAPE_ELEMENTS for r in tape.records):
         return None
     tape.backward(value)

@@ -1,15 +1,13 @@
 """Pictures for the case pages (matplotlib, PNG): loss curves and the one-weight "60x" picture."""
 
-import dataclasses
-
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import reference  # noqa: E402
 from cases import format_index  # noqa: E402
+from reference.finite_differences import nudged_losses  # noqa: E402
 from report.pages import trainable_scalar_of  # noqa: E402
 from report.run import CaseResult  # noqa: E402
 
@@ -41,22 +39,15 @@ def weight_sweep(result: CaseResult, path: str) -> None:
     case = result.case
     name = trainable_scalar_of(case)
     assert name is not None
-    layer_number = int(name.split(".")[1])
-    current = float(case.parameters()[name].ravel()[0])
-    slope = float(result.reference[0].grads[name].ravel()[0])
+    index = (0,) * case.parameters()[name].ndim
+    current = float(case.parameters()[name][index])
+    slope = float(result.reference[0].grads[name][index])
     loss_here = result.reference[0].loss
     span = max(abs(current), 1.0)
-    weights = np.linspace(current - span, current + span, 201)
-    batch = case.batches[0]
-    losses = []
-    for w in weights:
-        layers = list(case.layers)
-        layer = layers[layer_number]
-        value = np.full_like(case.parameters()[name], w)
-        layers[layer_number] = dataclasses.replace(layer, **{name.split(".")[2]: value})
-        swept = dataclasses.replace(case, layers=tuple(layers))
-        losses.append(reference.forward_backward(swept, swept.parameters(), case.x[batch], case.targets[batch]).loss)
-    element = f"{name}[{format_index((0,) * case.parameters()[name].ndim)}]"
+    offsets = np.linspace(-span, span, 201)
+    weights = current + offsets
+    losses = nudged_losses(case, name, index, list(offsets))
+    element = f"{name}[{format_index(index)}]"
     label = {target: alias for alias, target in case.names.items()}.get(element, element)
 
     figure, axes = plt.subplots(figsize=(7, 4.5), dpi=100)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from report.pages import Page, case_page, trainable_scalar_of
+from report.pages import Page, case_page, number, trainable_scalar_of
 from report.run import CaseResult, Tables
 
 FORMATS = ("csv", "md", "html", "png")
@@ -24,12 +24,6 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "output"
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Numbers as Python's repr (shortest text that reads back to the same float)."""
     frame.to_csv(path, index=False, float_format=None, lineterminator="\n")
-
-
-def markdown_number(value: float, digits: int = 12) -> str:
-    if pd.isna(value):
-        return ""
-    return f"{value:.{digits}g}"
 
 
 def summary_markdown(tables: Tables) -> str:
@@ -42,8 +36,8 @@ def summary_markdown(tables: Tables) -> str:
     frame["expectations"] = [f"{p}/{t}" if t else "" for p, t in
                              zip(frame["expectations_passed"], frame["expectations_total"], strict=True)]
     for column in ("max_abs_err", "max_rel_err"):
-        frame[column] = [markdown_number(v, 3) for v in frame[column]]
-    frame["max_ulps"] = [markdown_number(v, 6) for v in frame["max_ulps"]]
+        frame[column] = [number(v, 3) for v in frame[column]]
+    frame["max_ulps"] = [number(v, 6) for v in frame["max_ulps"]]
     lines = ["# Back-propagation reference: NumPy against PyTorch", "",
              f"{len(tables.results) + len(tables.failures)} cases run, "
              f"{sum(r.agree for r in tables.results)} agree, "
@@ -139,14 +133,14 @@ def html_document(title: str, body: list[str]) -> str:
 
 def page_html(page: Page) -> str:
     body = ['<p><a href="../index.html">← all cases</a></p>']
-    for number, block in enumerate(page.blocks):
+    for position, block in enumerate(page.blocks):
         kind = block[0]
         if kind == "heading":
             body.append(f"<h{block[1]}>{inline_html(block[2])}</h{block[1]}>")
         elif kind == "text":
             body.append(f"<p>{inline_html(block[1])}</p>")
         elif kind == "table":
-            body.append(table_html(block[1], block[2], f"t{number}"))
+            body.append(table_html(block[1], block[2], f"t{position}"))
         elif kind == "picture":
             body.append(f'<figure><img src="{html.escape(block[1])}" alt="{html.escape(block[2])}">'
                         f"<figcaption>{html.escape(block[2])}</figcaption></figure>")
@@ -162,13 +156,13 @@ def index_html(tables: Tables) -> str:
                  else html.escape(name) for name in summary["case"]],
         "title": summary["title"].map(html.escape),
         "dtype": summary["dtype"], "steps": summary["steps"], "compared": summary["compared"],
-        "max abs err": summary["max_abs_err"].map(lambda v: markdown_number(v, 3)),
-        "max rel err": summary["max_rel_err"].map(lambda v: markdown_number(v, 3)),
-        "max ulps": summary["max_ulps"].map(lambda v: markdown_number(v, 6)),
+        "max abs err": summary["max_abs_err"].map(lambda v: number(v, 3)),
+        "max rel err": summary["max_rel_err"].map(lambda v: number(v, 3)),
+        "max ulps": summary["max_ulps"].map(lambda v: number(v, 6)),
         "published": [f"{p}/{t}" if t else "" for p, t in
                       zip(summary["expectations_passed"], summary["expectations_total"], strict=True)],
-        "reference s": summary["reference_s"].map(lambda v: markdown_number(v, 3)),
-        "oracle s": summary["oracle_s"].map(lambda v: markdown_number(v, 3)),
+        "reference s": summary["reference_s"].map(lambda v: number(v, 3)),
+        "oracle s": summary["oracle_s"].map(lambda v: number(v, 3)),
         "verdict": summary["verdict"],
     })
     bad = (summary["verdict"] != "agree").to_numpy()
