@@ -1,5 +1,7 @@
 """A deliberately wrong backward formula is caught and located by the comparison."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from cases import load_case
 from reference import activations
 from report.compare import details
 
-MAZUR = "cases/mazur-2-2-2-eta-0.1.toml"
+MAZUR = Path(__file__).resolve().parent.parent / "cases" / "mazur-2-2-2-eta-0.1.toml"
 
 
 def sigmoid_derivative_on_pre_activation(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -19,8 +21,7 @@ def sigmoid_derivative_on_pre_activation(grad_out: np.ndarray, x: np.ndarray, y:
 
 @pytest.fixture
 def mazur():
-    from tests_root import ROOT
-    return load_case(ROOT / MAZUR)
+    return load_case(MAZUR)
 
 
 def test_sigmoid_derivative_on_pre_activation_is_caught(monkeypatch: pytest.MonkeyPatch, mazur) -> None:
