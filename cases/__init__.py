@@ -1,6 +1,6 @@
 """Case files: the format, its loader and validator, and the built-in cases (`*.toml` here)."""
 
-from cases.case import Case, CaseError, Expect, Layer, Step, format_index, parse_element
+from cases.case import Case, CaseError, Expect, Layer, Step, did_you_mean, format_index, parse_element
 from cases.loader import BUILTIN_CASES, case_files, load_case, load_cases, loads_case
 from cases.vocabulary import DTYPES
 
@@ -13,6 +13,7 @@ __all__ = [
     "Layer",
     "Step",
     "case_files",
+    "did_you_mean",
     "format_index",
     "load_case",
     "load_cases",

@@ -6,8 +6,11 @@ and `layers.{i}.bias` (shape units).
 """
 
 import dataclasses
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,12 @@ class CaseError(ValueError):
         self.field = field
         self.message = message
         super().__init__(f"{path}: {field}: {message}" if field else f"{path}: {message}")
+
+
+def did_you_mean(word: str, choices: "Iterable[str]") -> str:
+    """"; did you mean 'tanh'?" for the nearest of `choices`, or "" when none is near."""
+    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ class Case:
     freeze: frozenset[str]
     expects: tuple[Expect, ...]
     tolerance: tuple[float, float] | None  # (abs, rel) tightening the default, or None
+    data_file: Path | None = None  # the CSV file the data came from, if any
 
     @property
     def outputs(self) -> int:

@@ -198,7 +198,7 @@ class _Reader:
 
         model = self.table(raw, "model", "model")
         inputs, layers, names = self.model(model)
-        x, targets = self.data(self.table(raw, "data", "data"), inputs, layers)
+        x, targets, data_file = self.data(self.table(raw, "data", "data"), inputs, layers)
         loss, loss_options = self.loss(self.table(raw, "loss", "loss"), layers, targets)
         if loss != "cross_entropy" and targets.ndim == 1:
             targets = targets.reshape(-1, 1)
@@ -215,7 +215,7 @@ class _Reader:
             inputs=inputs, layers=tuple(layers), names=names, x=x, targets=targets,
             loss=loss, loss_options=loss_options, optimizer=optimizer,
             optimizer_options=options, steps=steps, batches=batches, freeze=freeze,
-            expects=expects, tolerance=tolerance,
+            expects=expects, tolerance=tolerance, data_file=data_file,
         )
         return case if dtype == "float64" else case.with_dtype(dtype)
 
@@ -379,10 +379,12 @@ class _Reader:
 
     # ---- data, loss, training ---------------------------------------------------------------
 
-    def data(self, data: dict[str, Any], inputs: int, layers: list[Layer]) -> tuple[np.ndarray, np.ndarray]:
+    def data(self, data: dict[str, Any], inputs: int, layers: list[Layer]) -> tuple[np.ndarray, np.ndarray, Path | None]:
+        data_file = None
         if "file" in data:
             self.keys(data, "data", ["file", "input_columns", "target_columns"])
             x, targets = self.data_file(data)
+            data_file = self.base / data["file"]
         else:
             self.keys(data, "data", ["inputs", "targets"])
             x = self.array(self.value(data, "inputs", "data.inputs", (list,)), "data.inputs")
@@ -395,7 +397,7 @@ class _Reader:
         if targets.ndim == 2 and targets.shape[1] != outputs:
             raise self.fail("data.targets", f"expected {len(x)}×{outputs} (rows × units of the last layer), "
                                             f"got {_shape_text(targets.shape)}")
-        return x, targets
+        return x, targets, data_file
 
     def data_file(self, data: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         import pandas as pd

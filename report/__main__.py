@@ -1,33 +1,47 @@
-"""`python -m report [PATH ...] [--out DIR] [--only NAME ...] [--format csv,md,html,png] [--check]`
+"""`backprop-report [PATH ...] [--out DIR] [--only NAME ...] [--format LIST] [--dtype float32]`
 
 Exit codes: 0 every case agrees and reproduces its published numbers; 1 some case disagrees or
-a published number is not reproduced; 2 some case file is invalid (the valid ones are still
-run and written). `--check` does not change the code; it says in a script that you rely on it.
+a published number is not reproduced; 2 invalid input (a case file, an unknown --only name, no
+case found) or a refused --out; 3 an internal error (traceback in a log file); 130 interrupted
+(Ctrl-C or SIGTERM: temporary files removed, the previous report intact).
 """
 
 import argparse
+import signal
 import sys
+import tempfile
+import time
+import traceback
 from pathlib import Path
 
-from cases import DTYPES
-from report.run import compare, exit_code
-from report.write import DEFAULT_OUT, FORMATS, write_report
+from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
+from report.folder import OutputRefused, ReportFolder, check_out, write_error_log
+from report.run import exit_code, run_cases
+from report.write import DEFAULT_OUT, FORMATS, PARTIAL_OUT, write_report
+
+PROJECT_FOLDERS = [Path(__file__).resolve().parent.parent / name for name in ("cases", "reference", "oracle", "report")]
+EXIT_CODES = "0 all agree; 1 a disagreement or an unreproduced published number; 2 invalid input or a refused --out; " \
+             "3 an internal error; 130 interrupted"
+
+
+class InvalidInput(Exception):
+    """Nothing to run: the message is one line."""
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m report",
+        prog=Path(sys.argv[0]).name if Path(sys.argv[0]).name == "backprop-report" else "python -m report",
         description="Run case files through the NumPy reference and the PyTorch oracle and write the comparison.",
-        epilog="exit codes: 0 all agree; 1 a disagreement, an unreproduced published number or an engine error; 2 an invalid case file",
+        epilog=f"exit codes: {EXIT_CODES}",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="case files or folders (default: the built-in cases/)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                        help=f"report folder (default: {DEFAULT_OUT.relative_to(DEFAULT_OUT.parent.parent)})")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="report folder (default: report/output/ for the built-in cases, "
+                             "./backprop-report/ when PATHs or --only are given)")
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME", help="run only the cases with these names")
     parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST",
                         help=f"comma-separated formats to write (default: {','.join(FORMATS)})")
     parser.add_argument("--dtype", choices=DTYPES, help="run every case in this precision")
-    parser.add_argument("--check", action="store_true", help="exit 1 on any disagreement, 2 on an invalid file")
     arguments = parser.parse_args(argv)
     formats = [item.strip() for item in arguments.format.split(",") if item.strip()]
     unknown = [item for item in formats if item not in FORMATS]
@@ -37,12 +51,43 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
-def main(argv: list[str] | None = None) -> int:
-    arguments = parse_arguments(argv)
-    tables = compare(*arguments.paths, dtype=arguments.dtype, only=arguments.only, progress=True)
-    ran = {r.case.name for r in tables.results} | {f.case.name for f in tables.failures}
-    missing = sorted(set(arguments.only) - ran)
-    out = write_report(tables, arguments.out, arguments.formats)
+def select(arguments: argparse.Namespace):
+    """The cases to run and the invalid files, checked before anything runs."""
+    paths = [Path(p) for p in arguments.paths] or [BUILTIN_CASES]
+    for path in paths:
+        if not path.exists():
+            raise InvalidInput(f"{path}: no such file or folder")
+    cases, errors = load_cases(paths)
+    if not cases and not errors:
+        raise InvalidInput(f"no case files (*.toml) found in {', '.join(str(p) for p in paths)}")
+    if arguments.only:
+        names = [case.name for case in cases]
+        unknown = [name for name in arguments.only if name not in names]
+        if unknown:
+            raise InvalidInput("; ".join(f"--only: no valid case named {name!r}{did_you_mean(name, names)}"
+                                         for name in unknown))
+        cases = [case for case in cases if case.name in arguments.only]
+        errors = []
+    if not cases:
+        for error in errors:
+            print(f"invalid: {error}", file=sys.stderr)
+        raise InvalidInput("no valid case to run")
+    return cases, errors, paths
+
+
+def default_out(arguments: argparse.Namespace) -> Path:
+    return PARTIAL_OUT if (arguments.paths or arguments.only) else DEFAULT_OUT
+
+
+def run(arguments: argparse.Namespace) -> int:
+    cases, errors, paths = select(arguments)
+    out = arguments.out if arguments.out is not None else default_out(arguments)
+    inputs = case_files(paths) + [case.data_file for case in cases if case.data_file is not None]
+    check_out(out, inputs, protected=PROJECT_FOLDERS)
+    with ReportFolder(out) as folder:
+        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True)
+        write_report(tables, folder, arguments.formats)
+        folder.commit()
     for error in tables.errors:
         print(f"invalid: {error}", file=sys.stderr)
     for failure in tables.failures:
@@ -53,10 +98,41 @@ def main(argv: list[str] | None = None) -> int:
                   f"published {row.expectations_passed}/{row.expectations_total})"
                   + (f"  {row.message}" if row.message else ""))
     print(f"report written to {out}")
-    if missing:
-        print(f"--only: no valid case named {', '.join(repr(name) for name in missing)}", file=sys.stderr)
-        return 2
     return exit_code(tables)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    out = arguments.out if arguments.out is not None else default_out(arguments)
+    try:
+        return run(arguments)
+    except KeyboardInterrupt:
+        print(f"interrupted: nothing was written; {out} is as it was", file=sys.stderr)
+        return 130
+    except (OutputRefused, InvalidInput) as error:
+        print(f"{'refused' if isinstance(error, OutputRefused) else 'invalid'}: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug of this tool: one line here, the traceback in a file
+        log = write_error_log(out, traceback.format_exc(), PROJECT_FOLDERS) or _temporary_log(traceback.format_exc())
+        print(f"internal error: {type(error).__name__}: {error} (traceback in {log})", file=sys.stderr)
+        return 3
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _temporary_log(text: str) -> Path:
+    path = Path(tempfile.gettempdir()) / f"backprop-report-error-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 if __name__ == "__main__":

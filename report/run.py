@@ -200,6 +200,12 @@ def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = 
     wanted = set(only)
     if wanted:
         cases = [case for case in cases if case.name in wanted]
+    return run_cases(cases, errors, dtype=dtype, progress=progress, witnesses=witnesses)
+
+
+def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = None, progress: bool = False,
+              witnesses: bool = True) -> Tables:
+    """Run loaded cases; `errors` (invalid files) are listed in the summary beside them."""
     if dtype is not None:
         cases = [case.with_dtype(dtype) for case in cases]
     display = Progress(progress)

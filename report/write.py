@@ -1,24 +1,23 @@
 """Write the report folder: CSV tables, Markdown pages, HTML index and pictures.
 
-Everything is written into a temporary folder beside the target and moved into place at the
+Everything is written into a staging folder (report/folder.py) and swapped into place at the
 end, so an interrupted run leaves the previous report whole.
 """
 
 import html
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from report.folder import ReportFolder
 from report.pages import Page, case_page, number, trainable_scalar_of
 from report.run import CaseResult, Tables
 
 FORMATS = ("csv", "md", "html", "png")
 DEFAULT_OUT = Path(__file__).resolve().parent / "output"
+PARTIAL_OUT = Path("backprop-report")  # in the working folder: a partial run never replaces the built-in report
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -52,18 +51,18 @@ def summary_markdown(tables: Tables) -> str:
     return "\n".join(lines)
 
 
-def write_pictures(result: CaseResult, folder: Path) -> dict[str, str]:
+def write_pictures(result: CaseResult, folder: ReportFolder) -> dict[str, str]:
     """PNG files for one case page: {file name: caption}."""
     from report.plots import loss_curve, weight_sweep
 
     pictures = {}
     if result.case.steps > 1:
         file = f"{result.case.name}-loss.png"
-        loss_curve(result, str(folder / file))
+        loss_curve(result, str(folder.path(f"cases/{file}")))
         pictures[file] = "Loss at every step, both engines"
     if trainable_scalar_of(result.case) is not None:
         file = f"{result.case.name}-slope.png"
-        weight_sweep(result, str(folder / file))
+        weight_sweep(result, str(folder.path(f"cases/{file}")))
         pictures[file] = "The loss as a function of the one trained weight, with its tangent"
     return pictures
 
@@ -195,44 +194,21 @@ def index_html(tables: Tables) -> str:
     return html_document("Back-propagation reference", body)
 
 
-def write_report(tables: Tables, out: Path = DEFAULT_OUT, formats: Iterable[str] = FORMATS) -> Path:
-    """Write every requested format for `tables` into `out`, replacing it whole at the end."""
+def write_report(tables: Tables, folder: ReportFolder, formats: Iterable[str] = FORMATS) -> None:
+    """Write every requested format for `tables` into the staging `folder`."""
     formats = set(formats)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
-    try:
-        if "csv" in formats:
-            write_csv(tables.summary, staging / "summary.csv")
-            write_csv(tables.details, staging / "details.csv")
-            write_csv(tables.expectations, staging / "expectations.csv")
-        pages = staging / "cases"
-        pages.mkdir()
-        for result in tables.results:
-            pictures = write_pictures(result, pages) if "png" in formats else {}
-            page = case_page(result, pictures)
-            if "md" in formats:
-                (pages / f"{result.case.name}.md").write_text(page_markdown(page), encoding="utf-8")
-            if "html" in formats:
-                (pages / f"{result.case.name}.html").write_text(page_html(page), encoding="utf-8")
+    if "csv" in formats:
+        write_csv(tables.summary, folder.path("summary.csv"))
+        write_csv(tables.details, folder.path("details.csv"))
+        write_csv(tables.expectations, folder.path("expectations.csv"))
+    for result in tables.results:
+        pictures = write_pictures(result, folder) if "png" in formats else {}
+        page = case_page(result, pictures)
         if "md" in formats:
-            (staging / "summary.md").write_text(summary_markdown(tables), encoding="utf-8")
+            folder.write_text(f"cases/{result.case.name}.md", page_markdown(page))
         if "html" in formats:
-            (staging / "index.html").write_text(index_html(tables), encoding="utf-8")
-        _replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
-
-
-def _replace(staging: Path, out: Path) -> None:
-    """Move the finished folder into place; the old report is removed only after the move."""
-    os.chmod(staging, 0o755)
-    if out.exists():
-        old = out.with_name(f".tmp-old-{out.name}-{os.getpid()}")
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old)
-    else:
-        staging.rename(out)
+            folder.write_text(f"cases/{result.case.name}.html", page_html(page))
+    if "md" in formats:
+        folder.write_text("summary.md", summary_markdown(tables))
+    if "html" in formats:
+        folder.write_text("index.html", index_html(tables))

@@ -21,7 +21,7 @@ def folder(tmp_path: Path) -> Path:
 
 def test_good_cases_exit_0_and_write_the_tables(folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main([str(folder), "--out", str(out), "--check"]) == 0
+    assert main([str(folder), "--out", str(out)]) == 0
     details = pd.read_csv(out / "details.csv", keep_default_na=False)
     assert list(details.columns) == ["case", "step", "quantity", "param", "index", "reference", "oracle",
                                      "abs_err", "rel_err", "ulps", "tolerance", "ok",
@@ -51,7 +51,7 @@ def test_wrong_published_number_exits_1_and_says_by_how_much(folder: Path, tmp_p
     wrong = LINEAR.replace("value = 60.0", "value = 61.0")
     (folder / "linear.toml").write_text(wrong, encoding="utf-8")
     out = tmp_path / "out"
-    assert main([str(folder), "--out", str(out), "--check"]) == 1
+    assert main([str(folder), "--out", str(out)]) == 1
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
     assert summary["verdict"].tolist() == ["DISAGREE"]
     assert "published W at step 0 = 61.0" in summary["message"].item()
@@ -62,7 +62,7 @@ def test_broken_file_exits_2_and_the_good_case_is_still_reported(folder: Path, t
     (folder / "broken.toml").write_text(LINEAR.replace('"seed-linear-60x"', '"broken"').replace("units = 1", "units = 0"),
                                         encoding="utf-8")
     out = tmp_path / "out"
-    assert main([str(folder), "--out", str(out), "--check"]) == 2
+    assert main([str(folder), "--out", str(out)]) == 2
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False).set_index("case")
     assert summary.loc["seed-linear-60x", "verdict"] == "agree"
     assert summary.loc["broken", "verdict"] == "invalid"
@@ -85,7 +85,7 @@ def test_engine_error_is_a_disagreement_and_the_other_cases_still_run(folder: Pa
 
     monkeypatch.setattr(oracle, "run", failing_run)
     out = tmp_path / "out"
-    assert main([str(folder), "--out", str(out), "--check"]) == 1
+    assert main([str(folder), "--out", str(out)]) == 1
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False).set_index("case")
     assert summary.loc["seed-linear-60x", "verdict"] == "agree"
     assert summary.loc["other", "verdict"] == "DISAGREE"

@@ -1,0 +1,231 @@
+"""--out is never a weapon: user folders, files, links, the working folder and repositories are
+refused before any case runs; a report is swapped in whole; interruptions leave the old one."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from report import folder as folder_module
+from report import write
+from report.__main__ import PROJECT_FOLDERS, main
+from report.folder import MARKER, OutputRefused, ReportFolder, check_out
+
+ROOT = Path(__file__).resolve().parent.parent
+LINEAR = (ROOT / "cases" / "seed-linear-60x.toml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def case_file(tmp_path: Path) -> Path:
+    folder = tmp_path / "my-cases"
+    folder.mkdir()
+    path = folder / "linear.toml"
+    path.write_text(LINEAR, encoding="utf-8")
+    return path
+
+
+def user_folder(path: Path) -> dict[str, bytes]:
+    """A folder of the user's: two files, one in a subfolder. Returns what it holds."""
+    (path / "sub").mkdir(parents=True)
+    (path / "notes.txt").write_text("my notes\n")
+    (path / "sub" / "deep.txt").write_text("deep\n")
+    return snapshot(path)
+
+
+def snapshot(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_a_users_folder_is_refused_and_left_intact(case_file: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "mine"
+    before = user_folder(out)
+    assert main([str(case_file), "--out", str(out)]) == 2
+    assert snapshot(out) == before
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "holds files this tool did not write (notes.txt, sub/deep.txt)" in error[0]
+
+
+def test_a_git_repository_is_refused(case_file: Path, tmp_path: Path, capsys) -> None:
+    repository = tmp_path / "project"
+    (repository / ".git").mkdir(parents=True)
+    (repository / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    before = snapshot(repository)
+    assert main([str(case_file), "--out", str(repository)]) == 2
+    assert snapshot(repository) == before
+
+
+@pytest.mark.parametrize("project_path", [ROOT, ROOT / "cases", ROOT / "report"])
+def test_this_project_and_its_folders_are_refused(project_path: Path) -> None:
+    with pytest.raises(OutputRefused):
+        check_out(project_path, [ROOT / "cases" / "seed-linear-60x.toml"], protected=PROJECT_FOLDERS)
+
+
+def test_the_folder_holding_the_case_files_is_refused(case_file: Path, capsys) -> None:
+    before = snapshot(case_file.parent)
+    assert main([str(case_file), "--out", str(case_file.parent)]) == 2
+    assert snapshot(case_file.parent) == before
+    assert "contains the input file" in capsys.readouterr().err
+
+
+def test_the_working_folder_is_refused(case_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys) -> None:
+    work = tmp_path / "work"
+    before = user_folder(work)
+    monkeypatch.chdir(work)
+    assert main([str(case_file), "--out", "."]) == 2
+    assert main([str(case_file), "--out", str(work.parent)]) == 2
+    assert snapshot(work) == before
+    assert "working folder" in capsys.readouterr().err
+
+
+def test_a_file_and_a_symlink_are_refused_untouched(case_file: Path, tmp_path: Path) -> None:
+    file = tmp_path / "report.txt"
+    file.write_text("keep me\n")
+    target = tmp_path / "target"
+    before = user_folder(target)
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    assert main([str(case_file), "--out", str(file)]) == 2
+    assert main([str(case_file), "--out", str(link)]) == 2
+    assert file.read_text() == "keep me\n" and link.is_symlink() and snapshot(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "my-cases", "report.txt", "target"]
+
+
+def test_an_empty_folder_and_an_earlier_report_are_replaced(case_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main([str(case_file), "--out", str(out)]) == 0
+    marker = json.loads((out / MARKER).read_text())
+    assert "details.csv" in marker["files"] and "summary.md" in marker["files"]
+    assert main([str(case_file), "--out", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-cases", "out"]
+
+
+def test_a_file_added_to_a_report_protects_the_folder(case_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main([str(case_file), "--out", str(out)]) == 0
+    (out / "my-notes.md").write_text("mine\n")
+    before = snapshot(out)
+    assert main([str(case_file), "--out", str(out)]) == 2
+    assert snapshot(out) == before
+
+
+def test_a_mistyped_only_writes_nothing_and_suggests(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["--out", str(out), "--only", "seed-linear-60x"]) == 0
+    before = snapshot(out)
+    assert main(["--out", str(out), "--only", "seed-linear-6x"]) == 2
+    assert snapshot(out) == before
+    assert "no valid case named 'seed-linear-6x'; did you mean 'seed-linear-60x'?" in capsys.readouterr().err
+
+
+def test_a_partial_run_does_not_replace_the_built_in_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys) -> None:
+    committed = ROOT / "report" / "output"
+    before = snapshot(committed)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--only", "seed-linear-60x"]) == 0
+    assert snapshot(committed) == before
+    assert (tmp_path / "backprop-report" / "summary.md").exists()
+    assert "report written to backprop-report" in capsys.readouterr().out
+
+
+def test_an_empty_folder_of_cases_is_invalid_input(tmp_path: Path, capsys) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([str(empty), "--out", str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists()
+    assert "no case files (*.toml) found" in capsys.readouterr().err
+
+
+def test_a_concurrent_run_on_the_same_folder_is_refused(case_file: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    with ReportFolder(out):
+        assert main([str(case_file), "--out", str(out)]) == 2
+    assert "another report run is writing there now" in capsys.readouterr().err
+    assert main([str(case_file), "--out", str(out)]) == 0  # the lock went with the first run
+
+
+def test_staging_left_by_a_killed_run_is_removed(case_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    script = (f"import os\nfrom pathlib import Path\nfrom report.folder import ReportFolder\n"
+              f"folder = ReportFolder(Path({str(out)!r})).__enter__()\n"
+              f"folder.write_text('details.csv', 'x' * 1000)\nos._exit(9)\n")
+    assert subprocess.run([sys.executable, "-c", script], cwd=ROOT).returncode == 9
+    assert len(list(tmp_path.glob(".out.staging-*"))) == 1
+    assert main([str(case_file), "--out", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-cases", "out"]
+
+
+def test_interrupt_leaves_the_previous_report_and_no_staging(case_file: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    out = tmp_path / "out"
+    assert main([str(case_file), "--out", str(out)]) == 0
+    before = snapshot(out)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write, "summary_markdown", interrupted)
+    assert main([str(case_file), "--out", str(out)]) == 130
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-cases", "out"]
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("interrupted:")
+
+
+def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["--only", "seed-linear-60x", "--out", str(out)]) == 0
+    before = snapshot(out)
+    process = subprocess.Popen([sys.executable, "-m", "report", "--only", "mazur-2-2-2-eta-0.5-10000",
+                                "--out", str(out)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    first = process.stderr.readline()  # the case has started
+    assert "mazur" in first, first
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    rest = process.stderr.read()
+    assert process.wait(timeout=60) == 130
+    assert rest.strip().splitlines()[-1].startswith("interrupted:")
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_internal_error_exits_3_with_one_line_and_a_log(case_file: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the writer")
+
+    monkeypatch.setattr(write, "summary_markdown", broken)
+    out = tmp_path / "out"
+    assert main([str(case_file), "--out", str(out)]) == 3
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith("internal error: RuntimeError: a bug in the writer (traceback in ")
+    log = Path(lines[-1].rsplit("traceback in ", 1)[1].rstrip(")"))
+    assert "Traceback" in log.read_text() and log.parent == out
+
+
+def test_without_renameat2_the_swap_still_replaces_whole(case_file: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(folder_module, "_has_renameat2", lambda: False)
+    out = tmp_path / "out"
+    assert main([str(case_file), "--out", str(out)]) == 0
+    assert main([str(case_file), "--out", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-cases", "out"]
+    assert (out / "summary.md").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
+def test_an_unreadable_folder_is_invalid_input(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.toml").write_text(LINEAR)
+    locked.chmod(0)
+    try:
+        assert main([str(locked), "--out", str(tmp_path / "out")]) == 2
+    finally:
+        locked.chmod(0o755)
