@@ -1,7 +1,9 @@
 """Case files: the format, its loader and validator, and the built-in cases (`*.toml` here)."""
 
-from cases.case import Case, CaseError, Expect, Layer, Step, did_you_mean, format_index, parse_element
-from cases.loader import BUILTIN_CASES, case_files, load_case, load_cases, loads_case
+from cases.case import Case, Expect, Layer, Step, format_index, parse_element
+from cases.errors import CaseError, did_you_mean
+from cases.files import case_files
+from cases.loader import BUILTIN_CASES, load_case, load_cases, loads_case
 from cases.vocabulary import DTYPES
 
 __all__ = [

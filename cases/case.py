@@ -1,37 +1,23 @@
 """What a validated case is, and what an engine records when it runs one.
 
-Both engines read a `Case` and return a list of `Step`s; neither sees the TOML file.
+Both engines read a `Case` and produce one `Step` per recorded step; neither sees the TOML file.
 Parameters are named `layers.{i}.weight` (shape units × fan_in, as torch.nn.Linear stores it)
 and `layers.{i}.bias` (shape units).
 """
 
 import dataclasses
-import difflib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cases.quantities import computation_order
+from cases.schedule import Schedule
+from cases.vocabulary import ON_LOGITS
+
 ELEMENT = re.compile(r"^(layers\.(\d+)\.(weight|bias))(?:\[(\d+(?:\s*,\s*\d+)*)\])?$")
-
-
-class CaseError(ValueError):
-    """A case file that cannot be run: `file: field: what was expected`."""
-
-    def __init__(self, path: str, field: str, message: str) -> None:
-        self.path = path
-        self.field = field
-        self.message = message
-        super().__init__(f"{path}: {field}: {message}" if field else f"{path}: {message}")
-
-
-def did_you_mean(word: str, choices: "Iterable[str]") -> str:
-    """"; did you mean 'tanh'?" for the nearest of `choices`, or "" when none is near."""
-    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {near[0]!r}?" if near else ""
 
 
 @dataclass(frozen=True)
@@ -49,9 +35,9 @@ class Layer:
 class Expect:
     """One published number (or array) that both engines must reproduce."""
 
-    quantity: str  # loss | output | grad | param | input_grad | activation | pre_activation
+    quantity: str  # a name from cases.quantities.QUANTITIES
     step: int
-    param: str  # "layers.0.weight" for grad/param, "layers.0" for (pre_)activation, "" otherwise
+    key: str  # "layers.0.weight" (parameter), "layers.0" (layer) or "" (loss, output, input_grad)
     index: tuple[int, ...] | None  # element within the recorded array; None = the whole array
     value: np.ndarray  # float64, shape of the element or array
     tolerance: float  # absolute
@@ -75,12 +61,16 @@ class Case:
     loss_options: dict[str, Any]
     optimizer: str
     optimizer_options: dict[str, Any]  # only what the case gave; learning_rate spelled `lr`
-    steps: int
-    batches: tuple[np.ndarray, ...]  # steps + 1 index arrays: batch of update t+1 at position t
+    schedule: Schedule  # the rows of each step's batch
     freeze: frozenset[str]
     expects: tuple[Expect, ...]
     tolerance: tuple[float, float] | None  # (abs, rel) tightening the default, or None
     data_file: Path | None = None  # the CSV file the data came from, if any
+    limits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        return self.schedule.steps
 
     @property
     def outputs(self) -> int:
@@ -91,6 +81,11 @@ class Case:
         """True when targets are class indices (cross_entropy), not rows of numbers."""
         return self.targets.ndim == 1
 
+    @property
+    def on_logits(self) -> bool:
+        """True when the loss takes the last layer's pre-activation z instead of its output."""
+        return self.loss in ON_LOGITS
+
     def parameters(self) -> dict[str, np.ndarray]:
         """Initial parameters by name, input side first, weight before bias."""
         params: dict[str, np.ndarray] = {}
@@ -100,8 +95,14 @@ class Case:
                 params[f"layers.{i}.bias"] = layer.bias
         return params
 
+    def order(self):
+        """Sort key putting (quantity, key) pairs in computation order (cases.quantities)."""
+        return computation_order(len(self.layers), list(self.parameters()))
+
     def with_dtype(self, dtype: str) -> "Case":
         """The same case computed in another precision (parameters and data cast once)."""
+        if dtype == self.dtype:
+            return self
         np_dtype = np.dtype(dtype)
         layers = tuple(
             dataclasses.replace(
@@ -112,30 +113,36 @@ class Case:
             for layer in self.layers
         )
         targets = self.targets if self.class_targets else self.targets.astype(np_dtype)
-        return dataclasses.replace(
-            self, dtype=dtype, layers=layers, x=self.x.astype(np_dtype), targets=targets
-        )
+        return dataclasses.replace(self, dtype=dtype, layers=layers, x=self.x.astype(np_dtype), targets=targets)
 
 
-@dataclass(frozen=True)
 class Step:
-    """What an engine records at step t (the state after t updates).
+    """What an engine records at step t (the state after t updates): (quantity, key) -> array.
 
     Forward values, loss and gradients are computed from the parameters of step t on the batch
-    used for update t+1; `params` are the values after t updates.
+    used for update t + 1; parameters and optimizer state are the values after t updates.
     """
 
-    batch: np.ndarray  # (B,) row indices into the case's data
-    pre_activations: list[np.ndarray]  # per layer, (B, units): z = x @ weight.T + bias
-    activations: list[np.ndarray]  # per layer, (B, units); the last one is the output
-    loss: float
-    grads: dict[str, np.ndarray]  # dL/dparam, same shapes as params
-    params: dict[str, np.ndarray]
-    input_grad: np.ndarray  # (B, inputs): dL/dx
+    def __init__(self, batch: np.ndarray, values: dict[tuple[str, str], np.ndarray]) -> None:
+        self.batch = batch  # (B,) row indices into the case's data
+        self.values = values
+
+    def get(self, quantity: str, key: str = "") -> np.ndarray:
+        return self.values[(quantity, key)]
+
+    @property
+    def loss(self) -> float:
+        return float(self.values[("loss", "")])
 
     @property
     def output(self) -> np.ndarray:
-        return self.activations[-1]
+        return self.values[("output", "")]
+
+    def params(self) -> dict[str, np.ndarray]:
+        return {key: value for (quantity, key), value in self.values.items() if quantity == "param"}
+
+    def grads(self) -> dict[str, np.ndarray]:
+        return {key: value for (quantity, key), value in self.values.items() if quantity == "grad"}
 
 
 def parse_element(text: str) -> tuple[str, tuple[int, ...] | None] | None:

@@ -2,19 +2,22 @@
 
 Options are spelled as torch spells them. A case lists only the options it wants to change;
 the defaults are each engine's own (the reference writes torch's defaults in its function
-signatures, the oracle lets torch apply them), so a wrong default in the reference is caught.
+signatures, the oracle lets torch apply them), so a wrong default in the reference is caught —
+provided some case leaves the option out (a test checks that one does, for every option).
 """
+
+NUMBER = (float, int)
 
 # activation name -> {option: accepted Python types}
 ACTIVATIONS: dict[str, dict[str, tuple[type, ...]]] = {
     "identity": {},
     "relu": {},
-    "leaky_relu": {"negative_slope": (float, int)},
+    "leaky_relu": {"negative_slope": NUMBER},
     "sigmoid": {},
     "tanh": {},
-    "softplus": {"beta": (float, int), "threshold": (float, int)},
+    "softplus": {"beta": NUMBER, "threshold": NUMBER},
     "gelu": {"approximate": (str,)},
-    "elu": {"alpha": (float, int)},
+    "elu": {"alpha": NUMBER},
     "softmax": {},
 }
 GELU_APPROXIMATIONS = ("none", "tanh")
@@ -25,11 +28,14 @@ LOSSES: dict[str, dict[str, tuple[type, ...]]] = {
     "half_sse": {},
     "mse": {},
     "mae": {},
-    "huber": {"delta": (float, int)},
+    "huber": {"delta": NUMBER},
     "bce": {},
     "bce_with_logits": {},
     "cross_entropy": {},
 }
+# Losses that take the last layer's pre-activation z (logits) instead of its output a; they fold
+# the last activation (identity, or softmax for cross_entropy) into their gradient. Written only here.
+ON_LOGITS = frozenset({"bce_with_logits", "cross_entropy"})
 # losses that need a particular last-layer activation
 LOSS_LAST_ACTIVATION: dict[str, tuple[str, ...]] = {
     "bce": ("sigmoid",),
@@ -39,40 +45,19 @@ LOSS_LAST_ACTIVATION: dict[str, tuple[str, ...]] = {
 
 # optimizer name -> {option: types}; learning_rate is common to all
 OPTIMIZERS: dict[str, dict[str, tuple[type, ...]]] = {
-    "sgd": {
-        "momentum": (float, int),
-        "dampening": (float, int),
-        "nesterov": (bool,),
-        "weight_decay": (float, int),
-    },
-    "adam": {
-        "betas": (list,),
-        "eps": (float, int),
-        "weight_decay": (float, int),
-        "amsgrad": (bool,),
-    },
-    "adamw": {
-        "betas": (list,),
-        "eps": (float, int),
-        "weight_decay": (float, int),
-        "amsgrad": (bool,),
-    },
-    "rmsprop": {
-        "alpha": (float, int),
-        "eps": (float, int),
-        "weight_decay": (float, int),
-        "momentum": (float, int),
-        "centered": (bool,),
-    },
-    "adagrad": {
-        "lr_decay": (float, int),
-        "weight_decay": (float, int),
-        "initial_accumulator_value": (float, int),
-        "eps": (float, int),
-    },
+    "sgd": {"momentum": NUMBER, "dampening": NUMBER, "nesterov": (bool,), "weight_decay": NUMBER},
+    "adam": {"betas": (list,), "eps": NUMBER, "weight_decay": NUMBER, "amsgrad": (bool,)},
+    "adamw": {"betas": (list,), "eps": NUMBER, "weight_decay": NUMBER, "amsgrad": (bool,)},
+    "rmsprop": {"alpha": NUMBER, "eps": NUMBER, "weight_decay": NUMBER, "momentum": NUMBER, "centered": (bool,)},
+    "adagrad": {"lr_decay": NUMBER, "weight_decay": NUMBER, "initial_accumulator_value": NUMBER, "eps": NUMBER},
 }
 
-INIT_SCHEMES = ("uniform", "normal", "xavier_uniform", "kaiming_uniform")
+# [model.init]: scheme -> its options and their defaults
+INIT_SCHEMES: dict[str, dict[str, float]] = {
+    "uniform": {"low": 0.0, "high": 1.0},
+    "normal": {"mean": 0.0, "std": 1.0},
+    "xavier_uniform": {"gain": 1.0},
+    "kaiming_uniform": {"a": 0.0},
+}
 
-QUANTITIES = ("loss", "output", "grad", "param", "input_grad", "activation", "pre_activation")
 DTYPES = ("float64", "float32")

@@ -1,5 +1,5 @@
 """The PyTorch oracle: the case as torch.nn + autograd + torch.optim. Never imports the reference."""
 
-from oracle.model import run
+from oracle.model import loss_at, run, steps
 
-__all__ = ["run"]
+__all__ = ["loss_at", "run", "steps"]

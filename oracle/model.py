@@ -1,54 +1,59 @@
 """The case as a torch.nn model, trained as PyTorch users train: torch only, never the reference.
 
-nn.Linear layers with the case's weights, torch's own activation modules and loss functions,
+nn.Linear layers with the case's weights, torch's own activation modules and loss modules,
 loss.backward() for the gradients and torch.optim for the updates. Options the case leaves out
-are left out here too, so torch applies its own defaults.
+are left out here too, so torch applies its own defaults. δ = ∂L/∂z and ∂L/∂a are read from
+autograd with `retain_grad()` on the same tensors the model computes; the unreduced loss is
+torch's loss module with reduction='none'; the optimizer's state is read from `optimizer.state`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import numpy as np
 import torch
 from torch import nn
 
 from cases import Case, Step
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+              "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
 
 
 def activation_module(name: str, options: dict) -> nn.Module:
-    modules = {
-        "identity": nn.Identity,
-        "relu": nn.ReLU,
-        "leaky_relu": nn.LeakyReLU,
-        "sigmoid": nn.Sigmoid,
-        "tanh": nn.Tanh,
-        "softplus": nn.Softplus,
-        "gelu": nn.GELU,
-        "elu": nn.ELU,
-    }
+    modules = {"identity": nn.Identity, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "sigmoid": nn.Sigmoid,
+               "tanh": nn.Tanh, "softplus": nn.Softplus, "gelu": nn.GELU, "elu": nn.ELU}
     if name == "softmax":
         return nn.Softmax(dim=1)
     return modules[name](**options)
 
 
-def loss_function(name: str, options: dict):
-    """torch's loss with the case's reduction; losses in ON_LOGITS receive the last z."""
-    if name == "half_sse":
-        sum_of_squares = nn.MSELoss(reduction="sum")
-        return lambda y_hat, y: 0.5 * sum_of_squares(y_hat, y)
-    losses = {
-        "sse": lambda: nn.MSELoss(reduction="sum"),
-        "mse": lambda: nn.MSELoss(reduction="mean"),
-        "mae": lambda: nn.L1Loss(reduction="mean"),
-        "huber": lambda: nn.HuberLoss(reduction="mean", **options),
-        "bce": lambda: nn.BCELoss(reduction="mean"),
-        "bce_with_logits": lambda: nn.BCEWithLogitsLoss(reduction="mean"),
-        "cross_entropy": lambda: nn.CrossEntropyLoss(reduction="mean"),
+class HalfSumOfSquares(nn.Module):
+    """½ Σ (ŷ − y)²: half of nn.MSELoss with the given reduction ('sum' or 'none')."""
+
+    def __init__(self, reduction: str) -> None:
+        super().__init__()
+        self.squares = nn.MSELoss(reduction=reduction)
+
+    def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return 0.5 * self.squares(y_hat, y)
+
+
+def loss_module(name: str, options: dict, reduction: str | None = None) -> nn.Module:
+    """torch's loss for the case, with the case's reduction (or `reduction`, e.g. 'none')."""
+    summed = name in ("sse", "half_sse")
+    reduction = reduction or ("sum" if summed else "mean")
+    modules = {
+        "sse": lambda: nn.MSELoss(reduction=reduction),
+        "half_sse": lambda: HalfSumOfSquares(reduction),
+        "mse": lambda: nn.MSELoss(reduction=reduction),
+        "mae": lambda: nn.L1Loss(reduction=reduction),
+        "huber": lambda: nn.HuberLoss(reduction=reduction, **options),
+        "bce": lambda: nn.BCELoss(reduction=reduction),
+        "bce_with_logits": lambda: nn.BCEWithLogitsLoss(reduction=reduction),
+        "cross_entropy": lambda: nn.CrossEntropyLoss(reduction=reduction),
     }
-    return losses[name]()
-
-
-ON_LOGITS = ("bce_with_logits", "cross_entropy")
+    return modules[name]()
 
 
 class Network(nn.Module):
@@ -71,59 +76,90 @@ class Network(nn.Module):
             fan_in = layer.units
 
     def forward(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """Every layer's pre-activation z and activation a; the last a is the output."""
+        """Every layer's pre-activation z and activation a, each keeping its .grad; the last a is the output."""
         pre_activations, activations = [], []
         for linear, activation in zip(self.layers, self.activations, strict=True):
             z = linear(x)
             x = activation(z)
+            if z.requires_grad:
+                z.retain_grad()
+                x.retain_grad()
             pre_activations.append(z)
             activations.append(x)
         return pre_activations, activations
 
 
-def run(case: Case, on_step: Callable[[int], None] | None = None) -> list[Step]:
-    """Run the case for `case.steps` updates with torch; record steps 0 … steps.
+def numpy(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().numpy().copy()
 
-    `on_step(t)` is called after step t is recorded (progress display only).
-    """
+
+def steps(case: Case) -> Iterator[Step]:
+    """The recording of step 0, 1, … case.steps with torch (see cases.Step), one at a time."""
     model = Network(case)
-    criterion = loss_function(case.loss, case.loss_options)
-    trained = [p for name, p in model.named_parameters() if name not in case.freeze]
-    optimizer_class = {
-        "sgd": torch.optim.SGD,
-        "adam": torch.optim.Adam,
-        "adamw": torch.optim.AdamW,
-        "rmsprop": torch.optim.RMSprop,
-        "adagrad": torch.optim.Adagrad,
-    }[case.optimizer]
-    optimizer = optimizer_class(trained, **case.optimizer_options)
+    criterion = loss_module(case.loss, case.loss_options)
+    unreduced = loss_module(case.loss, case.loss_options, reduction="none")
+    trained = [(name, p) for name, p in model.named_parameters() if name not in case.freeze]
+    optimizer = OPTIMIZERS[case.optimizer]([p for _, p in trained], **case.optimizer_options)
     x_all = torch.from_numpy(case.x)
     y_all = torch.from_numpy(case.targets)
+    last = len(case.layers) - 1
 
-    steps: list[Step] = []
-    for t, batch in enumerate(case.batches):
+    for t, batch in enumerate(case.schedule):
         index = torch.from_numpy(batch)
         x = x_all[index].clone().requires_grad_(True)
         y = y_all[index]
-        params = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
+        values = {("param", name): numpy(p) for name, p in model.named_parameters()}
+        if t > 0:
+            for name, p in trained:
+                values.update({(key, name): numpy(value) if torch.is_tensor(value) else np.asarray(value)
+                               for key, value in optimizer.state[p].items()})
         model.zero_grad(set_to_none=True)  # frozen parameters too: they are not in the optimizer
 
         pre_activations, activations = model(x)
-        prediction = pre_activations[-1] if case.loss in ON_LOGITS else activations[-1]
+        prediction = pre_activations[-1] if case.on_logits else activations[-1]
         loss = criterion(prediction, y)
+        with torch.no_grad():
+            terms = unreduced(prediction, y)
         loss.backward()
 
-        steps.append(Step(
-            batch=batch,
-            pre_activations=[z.detach().numpy().copy() for z in pre_activations],
-            activations=[a.detach().numpy().copy() for a in activations],
-            loss=loss.item(),
-            grads={name: p.grad.numpy().copy() for name, p in model.named_parameters()},
-            params=params,
-            input_grad=x.grad.numpy().copy(),
-        ))
-        if on_step is not None:
-            on_step(t)
+        for i in range(last + 1):
+            values[("pre_activation", f"layers.{i}")] = numpy(pre_activations[i])
+            if i < last:
+                values[("activation", f"layers.{i}")] = numpy(activations[i])
+        values[("output", "")] = numpy(activations[last])
+        values[("unreduced_loss", "")] = numpy(terms)
+        values[("loss", "")] = np.asarray(loss.item())
+        for i in range(last, -1, -1):
+            if not (i == last and case.on_logits):
+                values[("grad_activation", f"layers.{i}")] = numpy(activations[i].grad)
+            values[("delta", f"layers.{i}")] = numpy(pre_activations[i].grad)
+            for name in ("weight", "bias"):
+                parameter = getattr(model.layers[i], name)
+                if parameter is not None:
+                    values[("grad", f"layers.{i}.{name}")] = numpy(parameter.grad)
+        values[("input_grad", "")] = numpy(x.grad)
+        yield Step(batch, values)
         if t < case.steps:
             optimizer.step()
-    return steps
+
+
+def run(case: Case, on_step: Callable[[int], None] | None = None) -> list[Step]:
+    """Every step's recording in a list."""
+    recorded = []
+    for t, step in enumerate(steps(case)):
+        recorded.append(step)
+        if on_step is not None:
+            on_step(t)
+    return recorded
+
+
+def loss_at(case: Case, params: dict[str, np.ndarray], rows: np.ndarray) -> float:
+    """The loss of the batch `rows` with the given parameters (for the nudge and sweep tables)."""
+    model = Network(case)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(torch.from_numpy(params[name]))
+        x = torch.from_numpy(case.x[rows])
+        pre_activations, activations = model(x)
+        prediction = pre_activations[-1] if case.on_logits else activations[-1]
+        return loss_module(case.loss, case.loss_options)(prediction, torch.from_numpy(case.targets[rows])).item()

@@ -1,8 +1,9 @@
 """Activations, each a forward and a backward side by side. NumPy only.
 
 Shapes: x, y, grad_out and grad_x are all (B, U) — B rows of the batch, U units.
-`<name>_backward(grad_out, x, y)` returns grad_x = grad_out ⊙ y'(x) (softmax: a Jacobian
-product). Corners follow PyTorch and are written in each docstring.
+`<name>_forward(x, **options)` returns y; `<name>_backward(grad_out, x, y, **options)` returns
+grad_x = grad_out ⊙ y'(x) (softmax: a Jacobian product), given both the input x and the output y.
+Corners follow PyTorch and are written in each docstring.
 Constants are Python floats so that float32 arrays stay float32.
 """
 
@@ -10,9 +11,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-
-Forward = Callable[..., np.ndarray]
-Backward = Callable[..., np.ndarray]
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -142,16 +140,3 @@ def softmax_forward(x: np.ndarray) -> np.ndarray:
 def softmax_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """grad_x[b, k] = y[b, k] · (grad_out[b, k] − Σ_j grad_out[b, j] · y[b, j])"""
     return y * (grad_out - (grad_out * y).sum(axis=1, keepdims=True))
-
-
-ACTIVATIONS: dict[str, tuple[Forward, Backward]] = {
-    "identity": (identity_forward, identity_backward),
-    "relu": (relu_forward, relu_backward),
-    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
-    "sigmoid": (sigmoid_forward, sigmoid_backward),
-    "tanh": (tanh_forward, tanh_backward),
-    "softplus": (softplus_forward, softplus_backward),
-    "gelu": (gelu_forward, gelu_backward),
-    "elu": (elu_forward, elu_backward),
-    "softmax": (softmax_forward, softmax_backward),
-}

@@ -1,23 +1,38 @@
-"""Numerical differentiation: nudge one number, watch the loss move. NumPy only.
+"""Numerical differentiation: nudge a number, watch the loss move. NumPy only.
 
 The founding tutorial's first method: W = 3 gives loss 30, W = 3.0001 gives 30.006, so the
-loss moves 60 times as fast as W. Here, for every parameter element and every input element:
+loss moves 60 times as fast as W. Here, always in float64 whatever the case's dtype:
 
-    grad ≈ (L(p + h) − L(p − h)) / (2h),     h = ε^(1/3) · max(|p|, 1),  ε = 2.2e-16 (float64)
+    D(h) = (L(p + h) − L(p − h)) / 2h,     h = ε^(1/3) · max(|p|, 1),  ε = 2.2e-16
 
-always in float64, whatever the case's dtype. h balances the truncation error of the central
-difference (∝ h²) against the rounding error of the subtraction (∝ ε/h); h is then rounded so
-that p + h − p is exactly h.
+h balances the truncation error of the central difference (h²·L'''/6) against the rounding
+error of the subtraction (ε·|L|/h); it is rounded so that p + h − p is exactly h. Each
+difference is also taken at 2h: D(2h) − D(h) = h²·L'''/2 measures the curvature, from which
+report/tolerances.py bounds the error of D(h).
+
+At a kink (relu at z = 0, |x| at 0) the loss has no derivative, only one-sided ones, and torch
+picks one by convention (relu'(0) = 0); the one-sided differences are kept so that the comparison
+can recognise a kink and check that torch's value is one of them.
+
+Two kinds of check, both at step 0:
+- element by element, for every element of an array of at most `sample` elements, and for a
+  seeded sample of larger ones (half the largest |gradient| of the oracle, half at random);
+- along a direction: one difference along a seeded ±1 direction d of the whole array, compared
+  with ⟨∇L, d⟩, which covers every element at the cost of four forward passes.
 """
 
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from cases import Case
-from reference.network import forward_backward
+from reference.blocks import REFERENCE, Blocks
+from reference.network import loss_only
 
 STEP_SCALE = np.finfo(np.float64).eps ** (1 / 3)  # ≈ 6.1e-6
+SAMPLE = 64  # elements checked per array; arrays this small or smaller are checked whole
 
 
 def step_size(value: float) -> float:
@@ -25,42 +40,125 @@ def step_size(value: float) -> float:
     return (value + h) - value  # representable exactly at this value
 
 
-def loss_at(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
-    return forward_backward(case, params, x, y).loss
+@dataclass(frozen=True)
+class Difference:
+    """A central difference of the loss for one element (index) or along a direction (index None)."""
+
+    array: str  # a parameter's name, or "input"
+    index: tuple[int, ...] | None
+    value: float  # D(h)
+    value_2h: float  # D(2h)
+    step: float  # h
+    size: float  # max(|p|, 1): the scale h was chosen for
+    loss: float  # the largest |L| among the evaluations
+    one_sided: tuple[float, float, float, float]  # (L(p) − L(p − h))/h, (L(p + h) − L(p))/h, and the same at 2h
 
 
-def central_difference(loss_of: Callable[[np.ndarray], float], value: np.ndarray) -> np.ndarray:
-    """∂loss/∂value[i] ≈ (loss(value + h·e_i) − loss(value − h·e_i)) / 2h, element by element."""
-    grad = np.zeros_like(value)
-    for index in np.ndindex(*value.shape):
-        h = step_size(value[index])
-        up, down = value.copy(), value.copy()
-        up[index] += h
-        down[index] -= h
-        grad[index] = (loss_of(up) - loss_of(down)) / (2 * h)
-    return grad
+@dataclass(frozen=True)
+class Differences:
+    elements: list[Difference]
+    directions: dict[str, np.ndarray]  # array -> the ±1 direction d
+    along: list[Difference]
+    sizes: dict[str, int]  # array -> number of elements
 
 
-def central_differences(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
-                        ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """(gradient of every parameter, gradient of the inputs x), each by central differences."""
+def _difference(loss_of: Callable[[np.ndarray], float], value: np.ndarray, direction: np.ndarray, h: float,
+                size: float, array: str, index: tuple[int, ...] | None) -> Difference:
+    losses = {k: loss_of(value + k * h * direction) for k in (-2, -1, 0, 1, 2)}
+    one_sided = ((losses[0] - losses[-1]) / h, (losses[1] - losses[0]) / h,
+                 (losses[0] - losses[-2]) / (2 * h), (losses[2] - losses[0]) / (2 * h))
+    return Difference(array, index, (losses[1] - losses[-1]) / (2 * h), (losses[2] - losses[-2]) / (4 * h),
+                      h, size, max(abs(v) for v in losses.values()), one_sided)
+
+
+def sampled_indices(grad: np.ndarray, name: str, sample: int) -> list[tuple[int, ...]]:
+    """Every index of a small array; else half the largest |grad|, half seeded at random."""
+    if grad.size <= sample:
+        return list(np.ndindex(*grad.shape))
+    flat = np.abs(grad).ravel()
+    largest = np.argsort(-flat, kind="stable")[: sample // 2]
+    rest = np.setdiff1d(np.arange(flat.size), largest)
+    generator = np.random.default_rng(zlib.crc32(name.encode()))
+    chosen = np.concatenate([largest, generator.choice(rest, sample - len(largest), replace=False)])
+    return [tuple(int(i) for i in np.unravel_index(k, grad.shape)) for k in sorted(chosen)]
+
+
+def central_differences(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
+                        oracle_grads: dict[str, np.ndarray], sample: int = SAMPLE,
+                        blocks: Blocks = REFERENCE) -> Differences:
+    """Element-wise (sampled) and directional differences for every parameter and for the inputs.
+
+    `oracle_grads` (parameter names and "input") choose which elements of a large array are checked.
+    """
     case = case.with_dtype("float64")
     params = {name: value.astype(np.float64) for name, value in params.items()}
     x = x.astype(np.float64)
     y = y if case.class_targets else y.astype(np.float64)
-    grads = {name: central_difference(lambda moved, name=name: loss_at(case, {**params, name: moved}, x, y), value)
-             for name, value in params.items()}
-    input_grad = central_difference(lambda moved: loss_at(case, params, moved, y), x)
-    return grads, input_grad
+    arrays = {**params, "input": x}
+
+    def loss_of(name: str) -> Callable[[np.ndarray], float]:
+        if name == "input":
+            return lambda moved: loss_only(case, params, moved, y, blocks)
+        return lambda moved: loss_only(case, {**params, name: moved}, x, y, blocks)
+
+    elements, along, directions = [], [], {}
+    for name, value in arrays.items():
+        function = loss_of(name)
+        for index in sampled_indices(oracle_grads[name], name, sample):
+            unit = np.zeros_like(value)
+            unit[index] = 1.0
+            elements.append(_difference(function, value, unit, step_size(value[index]),
+                                        max(abs(value[index]), 1.0), name, index))
+        direction = np.random.default_rng(zlib.crc32(("direction " + name).encode())).choice([-1.0, 1.0], value.shape)
+        directions[name] = direction
+        size = max(float(np.abs(value).max()), 1.0)
+        along.append(_difference(function, value, direction, step_size(size), size, name, None))
+    return Differences(elements, directions, along, {name: value.size for name, value in arrays.items()})
 
 
 def nudged_losses(case: Case, name: str, index: tuple[int, ...], nudges: list[float]) -> list[float]:
     """The step-0 loss with one parameter element moved by each nudge (the tutorial's table)."""
     params = case.parameters()
-    batch = case.batches[0]
+    batch = case.schedule.batch(0)
     losses = []
     for nudge in nudges:
         moved = params[name].copy()
         moved[index] += nudge
-        losses.append(loss_at(case, {**params, name: moved}, case.x[batch], case.targets[batch]))
+        losses.append(loss_only(case, {**params, name: moved}, case.x[batch], case.targets[batch]))
     return losses
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """The tutorial's numerical derivative: move one weight by ±nudge and watch the loss."""
+
+    weights: tuple[float, float, float]  # W − nudge, W, W + nudge
+    losses: tuple[float, float, float]
+    quotients: tuple[float, float]  # (L(W − n) − L(W)) / −n, (L(W + n) − L(W)) / n
+    central: float  # (L(W + n) − L(W − n)) / 2n
+
+
+def nudge(case: Case, name: str, index: tuple[int, ...], amount: float = 1e-4) -> Nudge:
+    start = float(case.parameters()[name][index])
+    before, here, after = nudged_losses(case, name, index, [-amount, 0.0, amount])
+    return Nudge((start - amount, start, start + amount), (before, here, after),
+                 ((before - here) / -amount, (after - here) / amount), (after - before) / (2 * amount))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The loss as one weight moves over [W − span, W + span], and the tangent at W."""
+
+    weights: np.ndarray
+    losses: np.ndarray
+    tangent: np.ndarray  # L(W) + slope · (w − W)
+    slope: float
+
+
+def sweep(case: Case, name: str, index: tuple[int, ...], slope: float, points: int = 201) -> Sweep:
+    start = float(case.parameters()[name][index])
+    span = max(abs(start), 1.0)
+    offsets = np.linspace(-span, span, points)
+    losses = np.asarray(nudged_losses(case, name, index, list(offsets)))
+    here = nudged_losses(case, name, index, [0.0])[0]
+    return Sweep(start + offsets, losses, here + slope * offsets, slope)

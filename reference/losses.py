@@ -1,21 +1,28 @@
-"""Losses, each a value and its gradient side by side. NumPy only.
+"""Losses, each its terms, its value and its gradient side by side. NumPy only.
 
-`y_hat` and `y` are (B, K): B rows of the batch, K outputs. "Mean" losses divide by the number
-of elements B·K, except cross_entropy, which is a mean over the batch (B), as in torch.
-Losses marked `on_logits` take the last layer's pre-activation z instead of its output and
-return grad_z; for them the last layer's activation (identity, or softmax for cross_entropy)
-is folded into the gradient.
+`y_hat` and `y` are (B, K): B rows of the batch, K outputs. For every loss:
+
+    <name>_unreduced(y_hat, y) -> ℓ          the loss of each element, as torch's reduction='none'
+    <name>(y_hat, y)           -> L          ℓ reduced: summed (sse, half_sse) or averaged
+    <name>_backward(y_hat, y)  -> ∂L/∂y_hat   (B, K)
+
+"Mean" losses divide by the number of elements B·K, except cross_entropy, whose ℓ has one term
+per row and is averaged over the batch (B), as in torch. Losses on logits (cases.vocabulary.
+ON_LOGITS) take the last layer's pre-activation z instead of its output and return ∂L/∂z: the
+last activation (identity, or softmax for cross_entropy) is folded into their gradient.
 """
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 
+def sse_unreduced(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ℓ = (ŷ − y)²"""
+    return (y_hat - y) ** 2
+
+
 def sse(y_hat: np.ndarray, y: np.ndarray) -> float:
     """L = Σ_b Σ_k (ŷ − y)²      (sum over the batch)"""
-    return float(((y_hat - y) ** 2).sum())
+    return float(sse_unreduced(y_hat, y).sum())
 
 
 def sse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -23,9 +30,14 @@ def sse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
     return 2 * (y_hat - y)
 
 
+def half_sse_unreduced(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ℓ = ½ (ŷ − y)²      (the tutorials' E = ½(target − output)² per output)"""
+    return 0.5 * (y_hat - y) ** 2
+
+
 def half_sse(y_hat: np.ndarray, y: np.ndarray) -> float:
     """L = ½ Σ_b Σ_k (ŷ − y)²      (sum over the batch)"""
-    return 0.5 * float(((y_hat - y) ** 2).sum())
+    return float(half_sse_unreduced(y_hat, y).sum())
 
 
 def half_sse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -33,9 +45,14 @@ def half_sse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
     return y_hat - y
 
 
+def mse_unreduced(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ℓ = (ŷ − y)²"""
+    return (y_hat - y) ** 2
+
+
 def mse(y_hat: np.ndarray, y: np.ndarray) -> float:
     """L = Σ (ŷ − y)² / (B·K)      (mean over all elements)"""
-    return float(((y_hat - y) ** 2).mean())
+    return float(mse_unreduced(y_hat, y).mean())
 
 
 def mse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -43,9 +60,14 @@ def mse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
     return 2 * (y_hat - y) / y.size
 
 
+def mae_unreduced(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ℓ = |ŷ − y|"""
+    return np.abs(y_hat - y)
+
+
 def mae(y_hat: np.ndarray, y: np.ndarray) -> float:
     """L = Σ |ŷ − y| / (B·K)      (mean over all elements)"""
-    return float(np.abs(y_hat - y).mean())
+    return float(mae_unreduced(y_hat, y).mean())
 
 
 def mae_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -53,10 +75,15 @@ def mae_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.sign(y_hat - y) / y.size
 
 
-def huber(y_hat: np.ndarray, y: np.ndarray, delta: float = 1.0) -> float:
-    """L = mean of ½d² where |d| < δ, δ(|d| − ½δ) elsewhere; d = ŷ − y   (mean over all elements)"""
+def huber_unreduced(y_hat: np.ndarray, y: np.ndarray, delta: float = 1.0) -> np.ndarray:
+    """ℓ = ½d² where |d| < δ, δ(|d| − ½δ) elsewhere; d = ŷ − y"""
     d = y_hat - y
-    return float(np.where(np.abs(d) < delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta)).mean())
+    return np.where(np.abs(d) < delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
+
+
+def huber(y_hat: np.ndarray, y: np.ndarray, delta: float = 1.0) -> float:
+    """L = Σ ℓ / (B·K)      (mean over all elements)"""
+    return float(huber_unreduced(y_hat, y, delta).mean())
 
 
 def huber_backward(y_hat: np.ndarray, y: np.ndarray, delta: float = 1.0) -> np.ndarray:
@@ -70,12 +97,17 @@ LOG_FLOOR = -100.0  # torch's BCELoss clamps each log at −100 so that log(0) s
 BCE_EPSILON = float(np.float32(1e-12))
 
 
-def bce(y_hat: np.ndarray, y: np.ndarray) -> float:
-    """L = −Σ [y·log ŷ + (1 − y)·log(1 − ŷ)] / (B·K)      (mean over all elements; logs ≥ −100)"""
+def bce_unreduced(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ℓ = −[y·log ŷ + (1 − y)·log(1 − ŷ)]      (each log at least −100, as torch)"""
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(y_hat), LOG_FLOOR)
         log_q = np.maximum(np.log(1 - y_hat), LOG_FLOOR)
-    return float(-(y * log_p + (1 - y) * log_q).mean())
+    return -(y * log_p + (1 - y) * log_q)
+
+
+def bce(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """L = Σ ℓ / (B·K)      (mean over all elements)"""
+    return float(bce_unreduced(y_hat, y).mean())
 
 
 def bce_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -88,9 +120,14 @@ def bce_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (y_hat - y) / np.maximum(y_hat * (1 - y_hat), BCE_EPSILON) / y.size
 
 
+def bce_with_logits_unreduced(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ℓ = max(z, 0) − z·y + log(1 + exp(−|z|))   = bce(sigmoid(z), y), without overflow"""
+    return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+
 def bce_with_logits(z: np.ndarray, y: np.ndarray) -> float:
-    """L = mean of max(z, 0) − z·y + log(1 + exp(−|z|))   = bce(sigmoid(z), y), without overflow"""
-    return float((np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean())
+    """L = Σ ℓ / (B·K)      (mean over all elements)"""
+    return float(bce_with_logits_unreduced(z, y).mean())
 
 
 def bce_with_logits_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -112,10 +149,14 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
+def softmax_cross_entropy_unreduced(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ℓ[b] = −Σ_k y[b, k] · log softmax(z)[b, k]      (one term per row, (B,))"""
+    return -(one_hot(y, z.shape[1], z.dtype) * log_softmax(z)).sum(axis=1)
+
+
 def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
-    """L = −Σ_b Σ_k y[b, k] · log softmax(z)[b, k] / B      (mean over the batch)"""
-    target = one_hot(y, z.shape[1], z.dtype)
-    return float(-(target * log_softmax(z)).sum() / len(z))
+    """L = Σ_b ℓ[b] / B      (mean over the batch)"""
+    return float(softmax_cross_entropy_unreduced(z, y).sum() / len(z))
 
 
 def softmax_cross_entropy_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -130,20 +171,5 @@ def softmax_cross_entropy_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (p * target.sum(axis=1, keepdims=True) - target) / len(z)
 
 
-@dataclass(frozen=True)
-class Loss:
-    value: Callable[..., float]
-    backward: Callable[..., np.ndarray]
-    on_logits: bool  # takes the last pre-activation z, returns grad_z
-
-
-LOSSES: dict[str, Loss] = {
-    "sse": Loss(sse, sse_backward, on_logits=False),
-    "half_sse": Loss(half_sse, half_sse_backward, on_logits=False),
-    "mse": Loss(mse, mse_backward, on_logits=False),
-    "mae": Loss(mae, mae_backward, on_logits=False),
-    "huber": Loss(huber, huber_backward, on_logits=False),
-    "bce": Loss(bce, bce_backward, on_logits=False),
-    "bce_with_logits": Loss(bce_with_logits, bce_with_logits_backward, on_logits=True),
-    "cross_entropy": Loss(softmax_cross_entropy, softmax_cross_entropy_backward, on_logits=True),
-}
+# the case's loss name -> the stem of its functions here
+FUNCTION_STEMS = {"cross_entropy": "softmax_cross_entropy"}

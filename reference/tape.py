@@ -6,10 +6,12 @@ unwinds the stack from the last call to the first, and each call hands its outpu
 to its inputs — added to what they already hold (`grad +=`), because a value that feeds several
 calls receives gradient from each of them.
 
-Each operation below is one function: its forward, then `def backward(grad_out)` returning the
-gradient for each input, with what it needs saved from the forward pass. Broadcasting in the
+Each primitive below is one function: its forward value, then `def backward(grad_out)` returning
+the gradient for each input, with what it needs saved from the forward pass. Broadcasting in the
 forward pass (a bias added to every row) is undone in the backward pass by summing over the
-broadcast axes (`unbroadcast`).
+broadcast axes (`unbroadcast`). Everything else — sigmoid, tanh, softmax, the losses — is built
+from these primitives (reference/composites.py), so the tape derives its derivative itself.
+Corners are torch's and are written in each docstring.
 """
 
 import math
@@ -28,7 +30,7 @@ class Variable:
         self.name = name
         self.grad: np.ndarray | None = None
 
-    # Operators, so that formulas read as formulas: x @ w.T + b, (y_hat - y) ** 2, …
+    # Operators, so that formulas read as formulas: x @ w.T + b, (y_hat - y) ** 2, 1 - s, …
     def __add__(self, other: "Variable | float") -> "Variable":
         return add(self, self.tape.lift(other))
 
@@ -46,6 +48,12 @@ class Variable:
 
     def __rmul__(self, other: float) -> "Variable":
         return mul(self.tape.lift(other), self)
+
+    def __truediv__(self, other: "Variable | float") -> "Variable":
+        return div(self, self.tape.lift(other))
+
+    def __rtruediv__(self, other: float) -> "Variable":
+        return div(self.tape.lift(other), self)
 
     def __neg__(self) -> "Variable":
         return neg(self)
@@ -95,9 +103,9 @@ class Tape:
         self.records.append(Record(operation, inputs, output, backward))
         return output
 
-    def backward(self, output: Variable) -> None:
-        """Unwind the tape from `output` (a scalar): ∂output/∂output = 1, then call by call."""
-        output.grad = np.ones_like(output.data)
+    def backward(self, output: Variable, grad_output: np.ndarray | None = None) -> None:
+        """Unwind the tape from `output`: ∂output/∂output = 1 (or `grad_output`), then call by call."""
+        output.grad = np.ones_like(output.data) if grad_output is None else np.asarray(grad_output, output.data.dtype)
         for record in reversed(self.records):
             if record.output.grad is None:  # this call does not lead to the output
                 continue
@@ -121,11 +129,17 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-# ---- the library of functions ------------------------------------------------------------------
+# ---- the library of primitives -----------------------------------------------------------------
 
 def matmul(a: Variable, b: Variable) -> Variable:
-    """out = a @ b      grad_a = grad_out @ b.T,   grad_b = a.T @ grad_out"""
+    """out = a @ b      grad_a = grad_out @ b.T,   grad_b = a.T @ grad_out      (vectors: torch's dot/mv rules)"""
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        if a.data.ndim == 1 and b.data.ndim == 1:
+            return grad_out * b.data, grad_out * a.data
+        if b.data.ndim == 1:
+            return np.outer(grad_out, b.data), a.data.T @ grad_out
+        if a.data.ndim == 1:
+            return b.data @ grad_out, np.outer(a.data, grad_out)
         return grad_out @ b.data.T, a.data.T @ grad_out
     return a.tape.push("matmul", (a, b), a.data @ b.data, backward)
 
@@ -158,6 +172,18 @@ def mul(a: Variable, b: Variable) -> Variable:
     return a.tape.push("mul", (a, b), a.data * b.data, backward)
 
 
+def div(a: Variable, b: Variable) -> Variable:
+    """out = a / b      grad_a = grad_out / b,   grad_b = −grad_out · a / b²"""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = a.data / b.data
+
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return (unbroadcast(grad_out / b.data, a.data.shape),
+                    unbroadcast(-grad_out * a.data / (b.data * b.data), b.data.shape))
+    return a.tape.push("div", (a, b), out, backward)
+
+
 def neg(a: Variable) -> Variable:
     """out = −a      grad_a = −grad_out"""
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -166,10 +192,16 @@ def neg(a: Variable) -> Variable:
 
 
 def power(a: Variable, exponent: float) -> Variable:
-    """out = a^p (p a constant)      grad_a = grad_out · p · a^(p−1)"""
+    """out = a^p (p a constant)      grad_a = grad_out · p · a^(p−1)      corner: p = 0 gives 0, as torch"""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = a.data**exponent
+
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (grad_out * exponent * a.data ** (exponent - 1),)
-    return a.tape.push(f"pow{exponent:g}", (a,), a.data**exponent, backward)
+        if exponent == 0:
+            return (np.zeros_like(grad_out),)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return (grad_out * exponent * a.data ** (exponent - 1),)
+    return a.tape.push(f"pow{exponent:g}", (a,), out, backward)
 
 
 def exp(a: Variable) -> Variable:
@@ -183,19 +215,60 @@ def exp(a: Variable) -> Variable:
     return a.tape.push("exp", (a,), out, backward)
 
 
-def log(a: Variable) -> Variable:
-    """out = ln(a)      grad_a = grad_out / a"""
+def expm1(a: Variable) -> Variable:
+    """out = exp(a) − 1, exact near a = 0      grad_a = grad_out · exp(a)"""
+    with np.errstate(over="ignore"):
+        out = np.expm1(a.data)
+
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (grad_out / a.data,)
-    with np.errstate(divide="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
+            return (grad_out * np.exp(a.data),)
+    return a.tape.push("expm1", (a,), out, backward)
+
+
+def log(a: Variable) -> Variable:
+    """out = ln(a)      grad_a = grad_out / a      corner: ln 0 = −inf with gradient inf, as torch"""
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad_out / a.data,)
+    with np.errstate(divide="ignore", invalid="ignore"):
         return a.tape.push("log", (a,), np.log(a.data), backward)
 
 
+def sqrt(a: Variable) -> Variable:
+    """out = √a      grad_a = grad_out / (2√a)      corner: at 0 the gradient is inf, as torch"""
+    with np.errstate(invalid="ignore"):
+        out = np.sqrt(a.data)
+
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad_out / (2 * out),)
+    return a.tape.push("sqrt", (a,), out, backward)
+
+
 def absolute(a: Variable) -> Variable:
-    """out = |a|      grad_a = grad_out · sign(a)      corner: sign(0) = 0, as torch"""
+    """out = |a|      grad_a = grad_out · sign(a)      corner: abs'(0) = sign(0) = 0, as torch"""
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
         return (grad_out * np.sign(a.data),)
     return a.tape.push("abs", (a,), np.abs(a.data), backward)
+
+
+def maximum(a: Variable, b: Variable) -> Variable:
+    """out = max(a, b) elementwise      grad to the larger; corner: a tie gives each half, as torch.maximum"""
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        share = np.where(a.data == b.data, 0.5, 1.0) * grad_out
+        return (unbroadcast(np.where(a.data >= b.data, share, 0), a.data.shape),
+                unbroadcast(np.where(b.data >= a.data, share, 0), b.data.shape))
+    return a.tape.push("max", (a, b), np.maximum(a.data, b.data), backward)
+
+
+def minimum(a: Variable, b: Variable) -> Variable:
+    """out = min(a, b) elementwise      grad to the smaller; corner: a tie gives each half, as torch.minimum"""
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        share = np.where(a.data == b.data, 0.5, 1.0) * grad_out
+        return (unbroadcast(np.where(a.data <= b.data, share, 0), a.data.shape),
+                unbroadcast(np.where(b.data <= a.data, share, 0), b.data.shape))
+    return a.tape.push("min", (a, b), np.minimum(a.data, b.data), backward)
 
 
 def where(condition: np.ndarray, a: Variable, b: Variable) -> Variable:
@@ -206,44 +279,19 @@ def where(condition: np.ndarray, a: Variable, b: Variable) -> Variable:
     return a.tape.push("where", (a, b), np.where(condition, a.data, b.data), backward)
 
 
-def total(a: Variable) -> Variable:
-    """out = Σ a      grad_a = grad_out (the same for every element)"""
+def total(a: Variable, axis: int | None = None, keepdims: bool = False) -> Variable:
+    """out = Σ a (over `axis`, or over everything)      grad_a = grad_out, the same for every summed element"""
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (np.broadcast_to(grad_out, a.data.shape).copy(),)
-    return a.tape.push("sum", (a,), a.data.sum(), backward)
+        spread = grad_out if axis is None or keepdims else np.expand_dims(grad_out, axis)
+        return (np.broadcast_to(spread, a.data.shape).copy(),)
+    return a.tape.push("sum", (a,), np.asarray(a.data.sum(axis=axis, keepdims=keepdims)), backward)
 
 
 def mean(a: Variable) -> Variable:
     """out = Σ a / n      grad_a = grad_out / n"""
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
         return (np.broadcast_to(grad_out / a.data.size, a.data.shape).copy(),)
-    return a.tape.push("mean", (a,), a.data.mean(), backward)
-
-
-def sigmoid(a: Variable) -> Variable:
-    """out = 1 / (1 + exp(−a))      grad_a = grad_out · out · (1 − out)"""
-    with np.errstate(over="ignore"):
-        out = (1 / (1 + np.exp(-a.data.astype(np.float64)))).astype(a.data.dtype)
-
-    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (grad_out * out * (1 - out),)
-    return a.tape.push("sigmoid", (a,), out, backward)
-
-
-def relu(a: Variable) -> Variable:
-    """out = max(a, 0)      grad_a = grad_out · [a > 0]      corner: relu'(0) = 0"""
-    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (np.where(a.data > 0, grad_out, 0),)
-    return a.tape.push("relu", (a,), np.maximum(a.data, 0), backward)
-
-
-def tanh(a: Variable) -> Variable:
-    """out = tanh(a)      grad_a = grad_out · (1 − out²)"""
-    out = np.tanh(a.data.astype(np.float64)).astype(a.data.dtype)
-
-    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (grad_out * (1 - out * out),)
-    return a.tape.push("tanh", (a,), out, backward)
+    return a.tape.push("mean", (a,), np.asarray(a.data.mean()), backward)
 
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -256,41 +304,20 @@ def erf(a: Variable) -> Variable:
     return a.tape.push("erf", (a,), _erf(a.data).astype(a.data.dtype), backward)
 
 
-def log_softmax(a: Variable) -> Variable:
-    """out = a − log Σ_j exp(a_j)   (per row)      grad_a = grad_out − softmax(a) · Σ_j grad_out_j"""
-    # log-sum-exp with the row maximum subtracted, so that exp cannot overflow
-    shifted = a.data - a.data.max(axis=1, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+def binary_cross_entropy(p: Variable, y: np.ndarray, log_floor: float, epsilon: float) -> Variable:
+    """out = −(y·max(ln p, log_floor) + (1 − y)·max(ln(1 − p), log_floor)), elementwise
+    grad_p = grad_out · (p − y) / max(p(1 − p), ε)
 
-    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (grad_out - np.exp(out) * grad_out.sum(axis=1, keepdims=True),)
-    return a.tape.push("log_softmax", (a,), out, backward)
-
-
-def softmax(a: Variable) -> Variable:
-    """out = exp(a) / Σ_j exp(a_j)   (per row)      grad_a = out · (grad_out − Σ_j grad_out_j · out_j)"""
-    e = np.exp(a.data - a.data.max(axis=1, keepdims=True))
-    out = e / e.sum(axis=1, keepdims=True)
-
-    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (out * (grad_out - (grad_out * out).sum(axis=1, keepdims=True)),)
-    return a.tape.push("softmax", (a,), out, backward)
-
-
-def binary_cross_entropy(p: Variable, y: np.ndarray) -> Variable:
-    """out = −mean(y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100))
-    grad_p = grad_out · (p − y) / max(p(1 − p), ε) / n        (ε = 1e-12 as a C float)
-
-    One call, as torch's BCELoss is one call: its backward is this formula, not the derivative
-    of the clamped logs. They differ only where p is exactly 0 or 1 (a saturated sigmoid, soon
-    reached in float32), where the composed form gives 0 · ∞ = NaN and torch a finite number.
+    One call, as torch's BCELoss is one call: torch defines its backward by this formula, not by
+    the derivative of the clamped logs. They differ only where p is exactly 0 or 1 (a saturated
+    sigmoid, soon reached in float32), where the composed form gives 0 · ∞ = NaN and torch a
+    finite number. This is the one rule the tape shares with reference/losses.py.
     """
-    epsilon = float(np.float32(1e-12))
     with np.errstate(divide="ignore"):
-        log_p = np.maximum(np.log(p.data), -100.0)
-        log_q = np.maximum(np.log(1 - p.data), -100.0)
-    out = -(y * log_p + (1 - y) * log_q).mean()
+        log_p = np.maximum(np.log(p.data), log_floor)
+        log_q = np.maximum(np.log(1 - p.data), log_floor)
+    out = -(y * log_p + (1 - y) * log_q)
 
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (grad_out * (p.data - y) / np.maximum(p.data * (1 - p.data), epsilon) / y.size,)
-    return p.tape.push("binary_cross_entropy", (p,), np.asarray(out), backward)
+        return (grad_out * (p.data - y) / np.maximum(p.data * (1 - p.data), epsilon),)
+    return p.tape.push("binary_cross_entropy", (p,), out, backward)

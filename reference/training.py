@@ -1,36 +1,59 @@
-"""Training: steps of forward, backward and update, recorded. NumPy only."""
+"""Training: steps of forward, backward and update, recorded one step at a time. NumPy only."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+import numpy as np
 
 from cases import Case, Step
 from reference import network, network_tape
-from reference.optimizers import OPTIMIZERS
+from reference.blocks import REFERENCE, Blocks
+from reference.network import BlockError, checked
 
-DIFFERENTIATE = {"formulas": network.forward_backward, "tape": network_tape.forward_backward}
+MODES = ("formulas", "tape")
 
 
-def run(case: Case, on_step: Callable[[int], None] | None = None, mode: str = "formulas") -> list[Step]:
-    """Run the case for `case.steps` updates; record steps 0 … steps (see cases.Step).
+def steps(case: Case, mode: str = "formulas", blocks: Blocks = REFERENCE) -> Iterator[Step]:
+    """The recording of step 0, 1, … case.steps (see cases.Step), one at a time.
 
-    mode "formulas": gradients from the hand-derived backward formulas (reference/network.py);
-    mode "tape": gradients from replaying the tape (reference/network_tape.py).
-    `on_step(t)` is called after step t is recorded (progress display only).
+    mode "formulas": gradients from the hand-derived backward formulas (reference/network.py),
+    each building block looked up in `blocks`; mode "tape": gradients from replaying the tape
+    (reference/network_tape.py).
     """
-    if mode not in DIFFERENTIATE:
-        raise ValueError(f"mode: expected one of {', '.join(DIFFERENTIATE)}, got {mode!r}")
-    differentiate = DIFFERENTIATE[mode]
-    optimizer = OPTIMIZERS[case.optimizer](**case.optimizer_options)
+    if mode not in MODES:
+        raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
     params = {name: value.copy() for name, value in case.parameters().items()}
-    steps: list[Step] = []
-    for t, batch in enumerate(case.batches):
-        result = differentiate(case, params, case.x[batch], case.targets[batch])
-        steps.append(Step(batch=batch, pre_activations=result.pre_activations,
-                          activations=result.activations, loss=result.loss, grads=result.grads,
-                          params=params, input_grad=result.input_grad))
+    state: dict[str, dict] = {}
+    update = f"{case.optimizer}_update"
+    for t, batch in enumerate(case.schedule):
+        x, y = case.x[batch], case.targets[batch]
+        if mode == "tape":
+            result = network_tape.forward_backward(case, params, x, y)
+        else:
+            result = network.forward_backward(case, params, x, y, blocks)
+        values = {("param", name): value for name, value in params.items()}
+        for name, named_state in state.items():
+            values.update({(quantity, name): np.asarray(value) for quantity, value in named_state.items()})
+        values.update(network.pass_values(case, result))
+        yield Step(batch, values)
+        if t == case.steps:
+            return
+        for name, value in params.items():
+            if name in case.freeze:
+                continue
+            outcome = network.call(blocks, update, value, result.grads[name], state.get(name, {}),
+                                   **case.optimizer_options)
+            if not isinstance(outcome, tuple) or len(outcome) != 2 or not isinstance(outcome[1], dict):
+                raise BlockError(update, blocks.owner(update), "returned something other than (new_param, new_state)")
+            params[name] = checked(blocks, update, "the new parameter", outcome[0], value.shape, name)
+            state[name] = outcome[1]
+
+
+def run(case: Case, on_step: Callable[[int], None] | None = None, mode: str = "formulas",
+        blocks: Blocks = REFERENCE) -> list[Step]:
+    """Every step's recording in a list (`steps` one at a time holds one step in memory)."""
+    recorded = []
+    for t, step in enumerate(steps(case, mode, blocks)):
+        recorded.append(step)
         if on_step is not None:
             on_step(t)
-        if t < case.steps:
-            params = {name: value if name in case.freeze
-                      else optimizer.update(name, value, result.grads[name])
-                      for name, value in params.items()}
-    return steps
+    return recorded

@@ -1,9 +1,11 @@
-"""Run cases through both engines, compare them, and write the report.
+"""Run cases through every engine, compare them with torch, and write the report.
 
 From Python (for notebooks):  `report.compare("cases/")` returns DataFrames
-(`.summary`, `.details`, `.expectations`). From the shell:  `python -m report --help`.
+(`.summary`, `.details`, `.arrays`, `.expectations`, `.finite_differences`). From the shell:
+`python -m report --help`.
 """
 
-from report.run import CaseResult, Tables, compare, exit_code, run_case
+from report.run import CaseResult, run_case
+from report.tables import Tables, compare, exit_code, run_cases
 
-__all__ = ["CaseResult", "Tables", "compare", "exit_code", "run_case"]
+__all__ = ["CaseResult", "Tables", "compare", "exit_code", "run_case", "run_cases"]

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
 from report.folder import OutputRefused, ReportFolder, check_out, write_error_log
-from report.run import exit_code, run_cases
+from report.format import DIGITS, fraction
+from report.tables import exit_code, run_cases
 from report.write import DEFAULT_OUT, FORMATS, PARTIAL_OUT, write_report
 
 PROJECT_FOLDERS = [Path(__file__).resolve().parent.parent / name for name in ("cases", "reference", "oracle", "report")]
@@ -25,7 +26,11 @@ EXIT_CODES = "0 all agree; 1 a disagreement or an unreproduced published number;
 
 
 class InvalidInput(Exception):
-    """Nothing to run: the message is one line."""
+    """Nothing to run: one line per problem."""
+
+    def __init__(self, *lines: str) -> None:
+        self.lines = lines
+        super().__init__("; ".join(lines))
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -42,6 +47,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST",
                         help=f"comma-separated formats to write (default: {','.join(FORMATS)})")
     parser.add_argument("--dtype", choices=DTYPES, help="run every case in this precision")
+    parser.add_argument("--digits", type=int, default=DIGITS, metavar="N",
+                        help=f"significant digits of the numbers on the pages (default {DIGITS}; the CSV files keep every digit)")
     arguments = parser.parse_args(argv)
     formats = [item.strip() for item in arguments.format.split(",") if item.strip()]
     unknown = [item for item in formats if item not in FORMATS]
@@ -68,10 +75,8 @@ def select(arguments: argparse.Namespace):
                                          for name in unknown))
         cases = [case for case in cases if case.name in arguments.only]
         errors = []
-    if not cases:
-        for error in errors:
-            print(f"invalid: {error}", file=sys.stderr)
-        raise InvalidInput("no valid case to run")
+    if not cases:  # every file is invalid: each problem is one line, nothing is written
+        raise InvalidInput(*[line for error in errors for line in error.lines()])
     return cases, errors, paths
 
 
@@ -82,20 +87,20 @@ def default_out(arguments: argparse.Namespace) -> Path:
 def run(arguments: argparse.Namespace) -> int:
     cases, errors, paths = select(arguments)
     out = arguments.out if arguments.out is not None else default_out(arguments)
-    inputs = case_files(paths) + [case.data_file for case in cases if case.data_file is not None]
+    inputs = case_files(paths)[0] + [case.data_file for case in cases if case.data_file is not None]
     check_out(out, inputs, protected=PROJECT_FOLDERS)
     with ReportFolder(out) as folder:
         tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True)
-        write_report(tables, folder, arguments.formats)
+        write_report(tables, folder, arguments.formats, arguments.digits)
         folder.commit()
-    for error in tables.errors:
-        print(f"invalid: {error}", file=sys.stderr)
+    for line in (line for error in tables.errors for line in error.lines()):
+        print(f"invalid: {line}", file=sys.stderr)
     for failure in tables.failures:
         print(f"DISAGREE  {failure.case.name}  {failure.message}")
     for row in tables.summary.itertuples():
         if row.verdict != "invalid" and row.compared:
-            print(f"{row.verdict:9} {row.case}  ({row.compared} values, max {row.max_ulps:.0f} ulps, "
-                  f"published {row.expectations_passed}/{row.expectations_total})"
+            print(f"{row.verdict:9} {row.case}  ({row.compared:,} values, max {row.max_ulps:.0f} ulps, "
+                  f"published {fraction(row.expectations_passed, row.expectations_total)})"
                   + (f"  {row.message}" if row.message else ""))
     print(f"report written to {out}")
     return exit_code(tables)
@@ -118,8 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"interrupted: nothing was written; {out} is as it was", file=sys.stderr)
         return 130
-    except (OutputRefused, InvalidInput) as error:
-        print(f"{'refused' if isinstance(error, OutputRefused) else 'invalid'}: {error}", file=sys.stderr)
+    except OutputRefused as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 2
+    except InvalidInput as error:
+        for line in error.lines:
+            print(f"invalid: {line}", file=sys.stderr)
         return 2
     except Exception as error:  # a bug of this tool: one line here, the traceback in a file
         log = write_error_log(out, traceback.format_exc(), PROJECT_FOLDERS) or _temporary_log(traceback.format_exc())

@@ -1,25 +1,24 @@
-"""Assertions that name what disagreed: case, step, quantity, parameter and element."""
+"""Assertions that name what disagreed: the case, the step, the quantity, the parameter or layer
+and the element, in the order the computation makes them."""
 
 import pandas as pd
 
+from cases import Case, Step
+from report.comparison import Comparison, compare_runs, first_wrong_text
 
-def describe_failures(table: pd.DataFrame, limit: int = 10) -> str:
+
+def compared(case: Case, oracle: list[Step], **witnesses: list[Step]) -> Comparison:
+    return compare_runs(case, oracle, witnesses)
+
+
+def agreement_message(comparison: Comparison) -> str:
+    """The first wrong number of each witness, then the count of the rest."""
+    total = sum(comparison.disagreeing.values())
+    return f"{total} of {comparison.compared} compared values disagree:\n{first_wrong_text(comparison)}"
+
+
+def describe_published(table: pd.DataFrame) -> str:
     failing = table[~table["ok"]]
-    lines = []
-    for row in failing.head(limit).itertuples():
-        where = f"{row.case}: step {row.step}: {row.quantity}"
-        if row.param:
-            where += f" {row.param}"
-        if row.index != "":
-            where += f"[{row.index}]"
-        if "published" in table.columns:
-            lines.append(f"{where} ({row.name}): published {row.published!r}, reference {row.reference!r}, "
-                         f"oracle {row.oracle!r}, tolerance {row.tolerance!r}")
-        else:
-            lines.append(f"{where}: reference {row.reference!r}, oracle {row.oracle!r}, "
-                         f"abs_err {row.abs_err:.3g}, rel_err {row.rel_err:.3g}, ulps {row.ulps:.0f}, "
-                         f"tolerance {row.tolerance:.3g}")
-    more = len(failing) - limit
-    if more > 0:
-        lines.append(f"… and {more} more")
-    return f"{len(failing)} of {len(table)} compared values disagree:\n" + "\n".join(lines)
+    lines = [f"{row.case}: step {row.step}: {row.name}: published {row.published!r}, reference {row.reference!r}, "
+             f"oracle {row.oracle!r}, tolerance {row.tolerance!r}" for row in failing.itertuples()]
+    return f"{len(failing)} of {len(table)} published numbers not reproduced:\n" + "\n".join(lines)

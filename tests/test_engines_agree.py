@@ -1,49 +1,57 @@
-"""Every built-in case: four witnesses of every gradient — the hand-derived reference, the
-reference's tape, finite differences and the PyTorch oracle — agree, on every recorded number,
-and both engines reproduce every published number."""
+"""Every built-in case: the witnesses of every number — the hand-derived reference, the
+reference's tape, finite differences — agree with the PyTorch oracle at every step, both engines
+reproduce every published number, and every engine used the batches the schedule gives."""
 
-from conftest import run_both
-from helpers import describe_failures
+import numpy as np
+from conftest import run, run_both
+from helpers import agreement_message, compared, describe_published
 
-import reference
 from cases import Case
 from reference.finite_differences import central_differences
-from report.compare import details, expectations
+from report import differences, expectations
 
 
-def test_reference_matches_oracle_at_every_step(builtin_case: Case) -> None:
-    ref, ora = run_both(builtin_case)
-    table = details(builtin_case, ref, ora)
-    assert len(table) > 0
-    assert table["ok"].all(), describe_failures(table)
+def test_reference_and_tape_match_oracle_at_every_step(builtin_case: Case) -> None:
+    reference, oracle = run_both(builtin_case)
+    comparison = compared(builtin_case, oracle, reference=reference, tape=run(builtin_case, "tape"))
+    assert comparison.compared > 0
+    assert not comparison.first, agreement_message(comparison)
+
+
+def test_reference_records_every_quantity_the_oracle_records(builtin_case: Case) -> None:
+    reference, oracle = run_both(builtin_case)
+    for t in (0, builtin_case.steps):
+        assert set(reference[t].values) == set(oracle[t].values), f"step {t}"
+        assert set(run(builtin_case, "tape")[t].values) == set(oracle[t].values), f"tape, step {t}"
 
 
 def test_published_numbers_are_reproduced(builtin_case: Case) -> None:
-    ref, ora = run_both(builtin_case)
-    table = expectations(builtin_case, ref, ora)
-    assert table["ok"].all(), describe_failures(table)
+    reference, oracle = run_both(builtin_case)
+    rows = [row for expect in builtin_case.expects
+            for row in expectations.check(builtin_case, expect, {"reference": reference[expect.step],
+                                                                 "oracle": oracle[expect.step]})]
+    table = expectations.table(rows, with_yours=False)
+    assert table["ok"].all(), describe_published(table)
 
 
-def test_every_step_is_recorded(builtin_case: Case) -> None:
-    ref, ora = run_both(builtin_case)
-    assert len(ref) == len(ora) == builtin_case.steps + 1
-
-
-def test_tape_matches_oracle_at_every_step(builtin_case: Case) -> None:
-    _, ora = run_both(builtin_case)
-    tape = reference.run(builtin_case, mode="tape")
-    table = details(builtin_case, tape, ora)
-    assert table["ok"].all(), describe_failures(table)
+def test_every_engine_used_the_rows_the_schedule_gives(builtin_case: Case) -> None:
+    reference, oracle = run_both(builtin_case)
+    schedule = list(builtin_case.schedule)
+    assert len(reference) == len(oracle) == len(schedule) == builtin_case.steps + 1
+    for t, rows in enumerate(schedule):
+        assert np.array_equal(reference[t].batch, rows) and np.array_equal(oracle[t].batch, rows), f"step {t}"
+        assert np.array_equal(builtin_case.schedule.batch(t), rows), f"step {t}: random access"
 
 
 def test_finite_differences_match_oracle_at_step_0(builtin_case: Case) -> None:
-    ref, ora = run_both(builtin_case)
-    batch = builtin_case.batches[0]
-    finite = central_differences(builtin_case, builtin_case.parameters(), builtin_case.x[batch],
-                                 builtin_case.targets[batch])
-    table = details(builtin_case, ref, ora, finite=finite)
-    compared = table[table["finite_diff"].notna()]
-    assert len(compared) == sum(v.size for v in builtin_case.parameters().values()) + ora[0].input_grad.size
-    failing = compared[~compared["fd_ok"].astype(bool)]
-    assert failing.empty, failing[["step", "quantity", "param", "index", "finite_diff", "oracle",
-                                   "fd_abs_err", "fd_tolerance"]].to_string()
+    oracle = run(builtin_case, "oracle")[0]
+    batch = oracle.batch
+    found = central_differences(builtin_case, builtin_case.parameters(), builtin_case.x[batch],
+                                builtin_case.targets[batch], differences.oracle_gradients(oracle))
+    table = differences.compare(builtin_case, found, oracle)
+    elements = table[table["index"] != "direction"]
+    every = sum(v.size for v in builtin_case.parameters().values()) + builtin_case.schedule.rows(0) * builtin_case.inputs
+    assert len(elements) == every  # the built-in cases are small: every element is checked
+    assert (table["index"] == "direction").sum() == len(builtin_case.parameters()) + 1
+    failing = table[~table["fd_ok"].fillna(True)]
+    assert failing.empty, f"{builtin_case.name}: finite differences disagree with torch:\n" + failing.to_string()

@@ -1,27 +1,29 @@
-"""Each loss's value and gradient against torch's loss function, on batches of several rows."""
+"""Each loss's terms, value and gradient against torch's loss module, on batches of several rows."""
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from reference.losses import LOSSES
+from cases.vocabulary import LOSSES, ON_LOGITS
+from reference import losses
+from reference.blocks import loss_stem
 from report.tolerances import ENGINES_AGREE
 
 ABS, REL = ENGINES_AGREE["float64"]
 
 
-def torch_loss(name: str):
-    if name == "half_sse":
-        return lambda a, b: 0.5 * nn.MSELoss(reduction="sum")(a, b)
+def torch_loss(name: str, reduction: str):
+    half = reduction if reduction == "none" else "sum"
     return {
-        "sse": nn.MSELoss(reduction="sum"),
-        "mse": nn.MSELoss(),
-        "mae": nn.L1Loss(),
-        "huber": nn.HuberLoss(delta=0.5),
-        "bce": nn.BCELoss(),
-        "bce_with_logits": nn.BCEWithLogitsLoss(),
-        "cross_entropy": nn.CrossEntropyLoss(),
+        "sse": nn.MSELoss(reduction=half),
+        "half_sse": lambda a, b: 0.5 * nn.MSELoss(reduction=half)(a, b),
+        "mse": nn.MSELoss(reduction=reduction),
+        "mae": nn.L1Loss(reduction=reduction),
+        "huber": nn.HuberLoss(delta=0.5, reduction=reduction),
+        "bce": nn.BCELoss(reduction=reduction),
+        "bce_with_logits": nn.BCEWithLogitsLoss(reduction=reduction),
+        "cross_entropy": nn.CrossEntropyLoss(reduction=reduction),
     }[name]
 
 
@@ -33,6 +35,7 @@ def inputs(name: str, rng: np.random.Generator, class_indices: bool = False):
         target = rng.uniform(0, 1, (5, 3))
     elif name == "bce_with_logits":
         target = rng.uniform(0, 1, (5, 3))
+        prediction[0, 0] = 0.0  # the kink of max(z, 0) and |z| in the stable form
     elif name == "cross_entropy" and class_indices:
         target = rng.integers(0, 3, 5)
     elif name == "cross_entropy":
@@ -48,17 +51,25 @@ CASES = [(name, False) for name in LOSSES] + [("cross_entropy", True)]
 
 @pytest.mark.parametrize("name,class_indices", CASES,
                          ids=[f"{name}{'-indices' if indices else ''}" for name, indices in CASES])
-def test_loss_value_and_gradient_match_torch(name: str, class_indices: bool) -> None:
+def test_loss_terms_value_and_gradient_match_torch(name: str, class_indices: bool) -> None:
     rng = np.random.default_rng(3)
     prediction, target = inputs(name, rng, class_indices)
     options = {"delta": 0.5} if name == "huber" else {}
-    loss = LOSSES[name]
-    value = loss.value(prediction, target, **options)
-    grad = loss.backward(prediction, target, **options)
+    stem = loss_stem(name)
+    terms = getattr(losses, f"{stem}_unreduced")(prediction, target, **options)
+    value = getattr(losses, stem)(prediction, target, **options)
+    grad = getattr(losses, f"{stem}_backward")(prediction, target, **options)
 
     prediction_t = torch.tensor(prediction, requires_grad=True)
-    value_t = torch_loss(name)(prediction_t, torch.tensor(target))
+    value_t = torch_loss(name, "sum" if name in ("sse", "half_sse") else "mean")(prediction_t, torch.tensor(target))
     value_t.backward()
+    terms_t = torch_loss(name, "none")(torch.tensor(prediction), torch.tensor(target))
+    np.testing.assert_allclose(terms, terms_t.numpy(), rtol=REL, atol=ABS, err_msg=f"{name} terms")
     np.testing.assert_allclose(value, value_t.item(), rtol=REL, atol=ABS, err_msg=f"{name} value")
-    np.testing.assert_allclose(grad, prediction_t.grad.numpy(), rtol=REL, atol=ABS,
-                               err_msg=f"{name} gradient")
+    np.testing.assert_allclose(grad, prediction_t.grad.numpy(), rtol=REL, atol=ABS, err_msg=f"{name} gradient")
+
+
+def test_losses_on_logits_are_named_once() -> None:
+    """The rule lives in cases.vocabulary; the reference's fused names follow it."""
+    assert ON_LOGITS == {"bce_with_logits", "cross_entropy"}
+    assert loss_stem("cross_entropy") == "softmax_cross_entropy"

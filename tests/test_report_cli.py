@@ -27,6 +27,8 @@ def test_good_cases_exit_0_and_write_the_tables(folder: Path, tmp_path: Path) ->
                                      "abs_err", "rel_err", "ulps", "tolerance", "ok",
                                      "reference_tape", "tape_ulps", "tape_ok",
                                      "finite_diff", "fd_abs_err", "fd_tolerance", "fd_ok"]
+    arrays = pd.read_csv(out / "arrays.csv", keep_default_na=False)
+    assert set(arrays["witness"]) == {"reference", "tape"} and arrays["ok"].all()
     finite = details[details["finite_diff"] != ""]
     assert set(finite["quantity"]) == {"grad", "input_grad"} and set(finite["step"]) == {0}
     grad = details[(details["quantity"] == "grad") & (details["step"] == 0)]
@@ -76,14 +78,14 @@ def test_engine_error_is_a_disagreement_and_the_other_cases_still_run(folder: Pa
     import oracle
 
     (folder / "other.toml").write_text(LINEAR.replace('"seed-linear-60x"', '"other"'), encoding="utf-8")
-    real_run = oracle.run
+    real_steps = oracle.steps
 
-    def failing_run(case, on_step=None):
+    def failing_steps(case):
         if case.name == "other":
             raise RuntimeError("all elements of input should be between 0 and 1")
-        return real_run(case, on_step)
+        yield from real_steps(case)
 
-    monkeypatch.setattr(oracle, "run", failing_run)
+    monkeypatch.setattr(oracle, "steps", failing_steps)
     out = tmp_path / "out"
     assert main([str(folder), "--out", str(out)]) == 1
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False).set_index("case")

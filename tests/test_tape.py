@@ -7,6 +7,7 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from reference import composites as c
 from reference import tape as t
 from reference.tape import Tape
 
@@ -35,8 +36,8 @@ def test_weight_used_in_two_layers_matches_torch() -> None:
     x_value, w_value, b_value = rng.normal(size=(4, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
     tape = Tape()
     x, w, b = tape.variable(x_value), tape.variable(w_value), tape.variable(b_value)
-    hidden = t.tanh(x @ w.T + b)
-    out = t.total(t.sigmoid(hidden @ w.T + b) * hidden)  # w and b in both layers; hidden used twice
+    hidden = c.tanh(x @ w.T + b)
+    out = t.total(c.sigmoid(hidden @ w.T + b) * hidden)  # w and b in both layers; hidden used twice
     tape.backward(out)
 
     xt, wt, bt = (torch.tensor(v, requires_grad=True) for v in (x_value, w_value, b_value))
@@ -53,19 +54,32 @@ UNARY = {
     "square": (lambda a: a**2, lambda a: a**2),
     "exp": (lambda a: t.exp(0.3 * a), lambda a: torch.exp(0.3 * a)),
     "log": (lambda a: t.log(a * a + 1.0), lambda a: torch.log(a * a + 1.0)),
-    "sigmoid": (t.sigmoid, torch.sigmoid),
-    "relu": (t.relu, torch.relu),
-    "tanh": (t.tanh, torch.tanh),
+    "sigmoid": (c.sigmoid, torch.sigmoid),
+    "relu": (c.relu, torch.relu),
+    "tanh": (c.tanh, torch.tanh),
     "abs": (t.absolute, torch.abs),
-    "softmax": (t.softmax, lambda a: torch.softmax(a, dim=1)),
-    "log_softmax": (t.log_softmax, lambda a: torch.log_softmax(a, dim=1)),
+    "softmax": (c.softmax, lambda a: torch.softmax(a, dim=1)),
+    "log_softmax": (c.log_softmax, lambda a: torch.log_softmax(a, dim=1)),
     "erf": (t.erf, torch.erf),
+    "sqrt": (lambda a: t.sqrt(a * a + 0.5), lambda a: torch.sqrt(a * a + 0.5)),
+    "expm1": (lambda a: t.expm1(0.3 * a), lambda a: torch.expm1(0.3 * a)),
+    "elu": (lambda a: c.elu(a, 0.7), lambda a: torch.nn.functional.elu(a, 0.7)),
+    "softplus": (lambda a: c.softplus(a, 2.0, 1.0), lambda a: torch.nn.functional.softplus(a, 2.0, 1.0)),
+    "leaky_relu": (lambda a: c.leaky_relu(a, 0.2), lambda a: torch.nn.functional.leaky_relu(a, 0.2)),
+    "gelu": (lambda a: c.gelu(a, "none"), lambda a: torch.nn.functional.gelu(a)),
+    "gelu_tanh": (lambda a: c.gelu(a, "tanh"), lambda a: torch.nn.functional.gelu(a, approximate="tanh")),
+    "row_sum": (lambda a: t.total(a, axis=1, keepdims=True) * a, lambda a: a.sum(dim=1, keepdim=True) * a),
+    "rsub": (lambda a: 1.0 - a, lambda a: 1.0 - a),
+    "rdiv": (lambda a: 1.0 / (a * a + 1.0), lambda a: 1.0 / (a * a + 1.0)),
 }
 BINARY = {
     "add": (lambda a, b: a + b, lambda a, b: a + b),
     "sub": (lambda a, b: a - b, lambda a, b: a - b),
     "mul": (lambda a, b: a * b, lambda a, b: a * b),
     "matmul": (lambda a, b: (a @ b.T) @ b, lambda a, b: (a @ b.T) @ b),
+    "div": (lambda a, b: a / (b * b + 1.0), lambda a, b: a / (b * b + 1.0)),
+    "max": (t.maximum, torch.maximum),
+    "min": (t.minimum, torch.minimum),
 }
 
 
@@ -122,7 +136,16 @@ def test_random_graph_with_reuse_matches_torch_autograd(graph: tuple[list, int])
 
 BCE_TARGETS = np.array([[0.0, 1.0, 0.3, 0.8]] * 3)
 OPERATIONS = {
-    "binary_cross_entropy": (lambda p: t.binary_cross_entropy(p, BCE_TARGETS), [(3, 4)]),
+    "binary_cross_entropy": (lambda p: t.binary_cross_entropy(p, BCE_TARGETS, -100.0, 1e-12), [(3, 4)]),
+    "div (broadcast)": (lambda a, b: t.div(a, b), [(3, 4), (1, 4)]),
+    "expm1": (lambda a: t.expm1(a), [(3, 4)]),
+    "sqrt": (lambda a: t.sqrt(a), [(3, 4)]),
+    "max (broadcast)": (lambda a, b: t.maximum(a, b), [(3, 4), (1, 4)]),
+    "min": (lambda a, b: t.minimum(a, b), [(3, 4), (3, 4)]),
+    "sum over rows": (lambda a: t.total(a, axis=1), [(3, 4)]),
+    "sum over rows, kept": (lambda a: t.total(a, axis=1, keepdims=True), [(3, 4)]),
+    "matmul (vector)": (lambda a, b: t.matmul(a, b), [(3, 4), (4,)]),
+    "dot": (lambda a, b: t.matmul(a, b), [(4,), (4,)]),
     "matmul": (lambda a, b: t.matmul(a, b), [(3, 4), (4, 2)]),
     "transpose": (lambda a: t.transpose(a), [(3, 4)]),
     "add (broadcast)": (lambda a, b: t.add(a, b), [(3, 4), (4,)]),
@@ -136,12 +159,7 @@ OPERATIONS = {
     "where": (lambda a, b: t.where(a.data > 0, a, b), [(3, 4), (1, 4)]),
     "sum": (lambda a: t.total(a), [(3, 4)]),
     "mean": (lambda a: t.mean(a), [(3, 4)]),
-    "sigmoid": (lambda a: t.sigmoid(a), [(3, 4)]),
-    "relu": (lambda a: t.relu(a), [(3, 4)]),
-    "tanh": (lambda a: t.tanh(a), [(3, 4)]),
     "erf": (lambda a: t.erf(a), [(3, 4)]),
-    "softmax": (lambda a: t.softmax(a), [(3, 4)]),
-    "log_softmax": (lambda a: t.log_softmax(a), [(3, 4)]),
 }
 
 
@@ -151,7 +169,7 @@ def test_backward_is_the_adjoint_of_the_forward(name: str) -> None:
     operation, shapes = OPERATIONS[name]
     rng = np.random.default_rng(11)
     inputs = [rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1, 1], size=shape) for shape in shapes]
-    if name == "log":
+    if name in ("log", "sqrt"):
         inputs = [np.abs(x) for x in inputs]
     if name == "binary_cross_entropy":
         inputs = [rng.uniform(0.1, 0.9, size=shape) for shape in shapes]

@@ -1,15 +1,16 @@
-"""A deliberately wrong backward formula is caught and located by the comparison."""
+"""A deliberately wrong backward formula is caught, and located at the first number it spoils."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_both
+from helpers import compared
 
 import oracle
 import reference
 from cases import load_case
-from reference import activations
-from report.compare import details
+from reference.blocks import REFERENCE
 
 MAZUR = Path(__file__).resolve().parent.parent / "cases" / "mazur-2-2-2-eta-0.1.toml"
 
@@ -24,28 +25,25 @@ def mazur():
     return load_case(MAZUR)
 
 
-def test_sigmoid_derivative_on_pre_activation_is_caught(monkeypatch: pytest.MonkeyPatch, mazur) -> None:
-    monkeypatch.setitem(activations.ACTIVATIONS, "sigmoid",
-                        (activations.sigmoid_forward, sigmoid_derivative_on_pre_activation))
-    table = details(mazur, reference.run(mazur), oracle.run(mazur))
-    failing = table[~table["ok"]]
-    assert not failing.empty
-    # at step 0 the forward values and the loss still agree: only gradients are wrong
-    assert set(failing.loc[failing["step"] == 0, "quantity"]) == {"grad", "input_grad"}
-    first = failing.iloc[0]
-    assert (first["step"], first["quantity"], first["param"], first["index"]) == (0, "grad", "layers.0.weight", "0,0")
+def test_sigmoid_derivative_on_pre_activation_is_caught_at_the_output_delta(mazur) -> None:
+    wrong = REFERENCE.with_overrides({"sigmoid_backward": sigmoid_derivative_on_pre_activation}, owner="reference")
+    comparison = compared(mazur, oracle.run(mazur), reference=reference.run(mazur, blocks=wrong))
+    first = comparison.first["reference"]
+    # the forward pass and the loss agree; the first number computed with σ' is the output layer's δ
+    assert (first.step, first.quantity, first.key, first.index) == (0, "delta", "layers.1", "0,0")
+    assert "the forward pass and the loss agree" in first.describe(mazur)
+    assert first.consequences > 0
 
 
 def test_correct_sigmoid_agrees(mazur) -> None:
-    table = details(mazur, reference.run(mazur), oracle.run(mazur))
-    assert table["ok"].all()
+    reference_steps, oracle_steps = run_both(mazur)
+    assert not compared(mazur, oracle_steps, reference=reference_steps).first
 
 
 def test_nan_never_compares_equal(mazur) -> None:
-    ref, ora = reference.run(mazur), oracle.run(mazur)
-    ref[0].grads["layers.1.weight"][0, 0] = np.nan
-    ora[0].grads["layers.1.weight"][0, 0] = np.nan
-    table = details(mazur, ref, ora)
-    row = table[(table["quantity"] == "grad") & (table["param"] == "layers.1.weight") & (table["index"] == "0,0")
-                & (table["step"] == 0)]
-    assert not row["ok"].item()
+    reference_steps, oracle_steps = reference.run(mazur), oracle.run(mazur)
+    reference_steps[0].get("grad", "layers.1.weight")[0, 0] = np.nan
+    oracle_steps[0].get("grad", "layers.1.weight")[0, 0] = np.nan
+    first = compared(mazur, oracle_steps, reference=reference_steps).first["reference"]
+    assert (first.quantity, first.key, first.index) == ("grad", "layers.1.weight", "0,0")
+    assert "not a finite number" in first.describe(mazur)

@@ -1,0 +1,55 @@
+"""Published numbers ([[expect]]) against every engine that recorded them."""
+
+import numpy as np
+import pandas as pd
+
+from cases import Case, Expect, Step, format_index
+from report.tolerances import checkable
+
+EXPECTATION_COLUMNS = ["case", "quantity", "step", "param", "index", "published", "reference", "oracle",
+                       "tolerance", "ok", "name", "reference_err", "oracle_err", "note", "checkable"]
+
+
+def select(step: Step, expect: Expect) -> np.ndarray | None:
+    """The recorded array (or element) an expectation names, or None if the engine has none."""
+    array = step.values.get((expect.quantity, expect.key))
+    if array is None:
+        return None
+    array = np.asarray(array)
+    return array if expect.index is None else np.asarray(array[expect.index])
+
+
+def check(case: Case, expect: Expect, steps: dict[str, Step]) -> list[dict]:
+    """One row per published element: the engines' values, their errors, and ok.
+
+    ok: the reference and the oracle both within the tolerance (and a user's implementation,
+    when present, in `yours_ok`). A published number finer than the case's dtype can show is
+    marked not checkable and left out of the verdict.
+    """
+    arrays = {name: select(step, expect) for name, step in steps.items()}
+    shape = arrays["oracle"].shape
+    published = np.broadcast_to(expect.value, shape)
+    rows = []
+    for position in np.ndindex(*shape):
+        index = position if expect.index is None else expect.index
+        value = float(published[position])
+        row = {"case": case.name, "quantity": expect.quantity, "step": expect.step, "param": expect.key,
+               "index": format_index(index), "published": value, "tolerance": expect.tolerance,
+               "name": expect.label, "note": expect.note, "checkable": checkable(value, expect.tolerance, case.dtype)}
+        for name in ("reference", "oracle", "yours"):
+            if name not in arrays:
+                continue
+            found = arrays[name]
+            engine_value = float(found[position]) if found is not None and found.shape == shape else np.nan
+            row[name] = engine_value
+            row[f"{name}_err"] = abs(engine_value - value)
+            row[f"{name}_ok"] = bool(np.isfinite(engine_value) and row[f"{name}_err"] <= expect.tolerance)
+        row["ok"] = row["reference_ok"] and row["oracle_ok"]
+        rows.append(row)
+    return rows
+
+
+def table(rows: list[dict], with_yours: bool) -> pd.DataFrame:
+    columns = EXPECTATION_COLUMNS + (["yours", "yours_err", "yours_ok"] if with_yours else [])
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({"ok": bool, "checkable": bool}) if len(frame) else frame

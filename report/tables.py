@@ -1,0 +1,175 @@
+"""Run many cases and gather their results into the report's tables (for the command line,
+notebooks and tests): `report.compare("cases/")` returns a `Tables`."""
+
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cases import BUILTIN_CASES, Case, CaseError, load_cases
+from reference.blocks import Blocks
+from report.comparison import ARRAY_COLUMNS, DETAIL_COLUMNS
+from report.differences import FD_COLUMNS
+from report.expectations import EXPECTATION_COLUMNS
+from report.run import CaseResult, EngineFailure, run_case
+
+SUMMARY_COLUMNS = ["case", "title", "dtype", "steps", "compared", "max_abs_err", "max_rel_err", "max_normwise_err",
+                   "max_ulps", "expectations_passed", "expectations_total", "expectations_not_checkable",
+                   "reference_s", "oracle_s", "verdict", "message", "tape_max_ulps", "fd_checked",
+                   "fd_max_err_ratio", "yours_verdict", "yours_max_ulps"]
+
+
+@dataclass
+class Tables:
+    """What `compare` returns: one row per case, per compared number, per published number."""
+
+    summary: pd.DataFrame
+    details: pd.DataFrame
+    arrays: pd.DataFrame
+    expectations: pd.DataFrame
+    finite_differences: pd.DataFrame
+    results: list[CaseResult]
+    errors: list[CaseError]
+    failures: list[EngineFailure] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary, verdicts coloured (as the HTML index)."""
+        from report.html import summary_table
+
+        return summary_table(self.summary)
+
+
+class Progress:
+    """One line per case on stderr; for a case running over two seconds, its phase and the time left."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def case(self, position: int, total: int, case: Case):
+        started = time.perf_counter()
+        last = [started]
+        if self.enabled:
+            print(f"[{position}/{total}] {case.name} ({case.dtype}, {case.steps} steps)", file=sys.stderr, flush=True)
+
+        def report(phase: str, done: int, of: int) -> None:
+            now = time.perf_counter()
+            if not self.enabled or now - started < 2 or now - last[0] < 1:
+                return
+            last[0] = now
+            left = (now - started) / done * (of - done) if done else float("nan")
+            print(f"  [{position}/{total}] {case.name}: {phase} {done}/{of}, {now - started:.0f} s, "
+                  f"about {left:.0f} s left", file=sys.stderr, flush=True)
+        return report
+
+
+def summary_row(result: CaseResult) -> dict:
+    arrays = result.arrays
+    ours = arrays[arrays["witness"] == "reference"]
+    details = result.details
+    fd = result.finite_differences
+    expected = result.expectations
+    checkable = expected[expected["checkable"]] if len(expected) else expected
+
+    def largest(frame: pd.DataFrame, column: str) -> float:
+        values = frame[column].to_numpy(dtype=np.float64) if len(frame) else np.array([])
+        finite = values[np.isfinite(values)]
+        return float(finite.max()) if finite.size else np.nan
+
+    yours = arrays[arrays["witness"] == "yours"]
+    return {
+        "case": result.case.name, "title": result.case.title, "dtype": result.case.dtype, "steps": result.case.steps,
+        "compared": result.compared, "max_abs_err": largest(ours, "max_abs_err"),
+        "max_rel_err": largest(details, "rel_err") if result.full_table else np.nan,
+        "max_normwise_err": largest(ours, "max_normwise_err"), "max_ulps": largest(ours, "max_ulps"),
+        "expectations_passed": int(checkable["ok"].sum()) if len(checkable) else 0,
+        "expectations_total": len(checkable),
+        "expectations_not_checkable": len(expected) - len(checkable),
+        "reference_s": result.seconds.get("reference", np.nan), "oracle_s": result.seconds.get("oracle", np.nan),
+        "verdict": result.verdict, "message": result.message(),
+        "tape_max_ulps": largest(arrays[arrays["witness"] == "tape"], "max_ulps"),
+        "fd_checked": len(fd),
+        "fd_max_err_ratio": largest(fd.assign(ratio=fd["fd_abs_err"] / fd["fd_tolerance"]), "ratio") if len(fd) else np.nan,
+        "yours_verdict": result.yours_verdict, "yours_max_ulps": largest(yours, "max_ulps") if len(yours) else np.nan,
+    }
+
+
+def failed_row(failure: EngineFailure) -> dict:
+    row = {column: np.nan for column in SUMMARY_COLUMNS}
+    row.update(case=failure.case.name, title=failure.case.title, dtype=failure.case.dtype, steps=failure.case.steps,
+               compared=0, expectations_passed=0, expectations_total=len(failure.case.expects),
+               expectations_not_checkable=0, verdict="DISAGREE", message=failure.message, yours_verdict="")
+    return row
+
+
+def invalid_row(error: CaseError) -> dict:
+    row = {column: np.nan for column in SUMMARY_COLUMNS}
+    row.update(case=Path(error.path).stem, title="", dtype="", verdict="invalid", message=str(error),
+               steps=0, compared=0, expectations_passed=0, expectations_total=0, expectations_not_checkable=0,
+               yours_verdict="")
+    return row
+
+
+def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = None, progress: bool = False,
+              witnesses: bool = True, implementation: Blocks | None = None) -> Tables:
+    """Run loaded cases; `errors` (invalid files) are listed in the summary beside them."""
+    if dtype is not None:
+        cases = [case.with_dtype(dtype) for case in cases]
+    display = Progress(progress)
+    results, failures = [], []
+    for i, case in enumerate(cases, 1):
+        try:
+            results.append(run_case(case, implementation, witnesses, display.case(i, len(cases), case)))
+        except EngineFailure as failure:
+            failures.append(failure)
+    return gather(results, failures, errors)
+
+
+def gather(results: list[CaseResult], failures: list[EngineFailure], errors: list[CaseError]) -> Tables:
+    rows = [summary_row(r) for r in results] + [failed_row(f) for f in failures] + [invalid_row(e) for e in errors]
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
+        {"steps": int, "compared": int, "expectations_passed": int, "expectations_total": int,
+         "expectations_not_checkable": int, "fd_checked": "Int64"})
+
+    def joined(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    return Tables(summary=summary, details=joined([r.details for r in results], DETAIL_COLUMNS),
+                  arrays=joined([r.arrays for r in results], ARRAY_COLUMNS),
+                  expectations=joined([r.expectations for r in results], EXPECTATION_COLUMNS),
+                  finite_differences=joined([r.finite_differences for r in results], FD_COLUMNS),
+                  results=results, errors=errors, failures=failures)
+
+
+def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = (), progress: bool = False,
+            witnesses: bool = True, implementation: Blocks | None = None) -> Tables:
+    """Run every case under `paths` (default: the built-in cases) and return the tables.
+
+    `dtype` runs every case in that precision; `only` keeps the cases with those names;
+    `witnesses` adds the reference's tape and finite differences; `implementation` adds a
+    user's building blocks as a third engine (see reference/plugin.py). Invalid files appear
+    in the summary with verdict `invalid`; the valid ones still run.
+    """
+    cases, errors = load_cases(paths or (BUILTIN_CASES,))
+    if only:
+        cases = [case for case in cases if case.name in set(only)]
+    return run_cases(cases, errors, dtype=dtype, progress=progress, witnesses=witnesses,
+                     implementation=implementation)
+
+
+def exit_code(tables: Tables) -> int:
+    """2 if any case file is invalid, else 1 if anything disagrees or a published number fails, else 0.
+
+    With a user's implementation, "disagrees" is judged on theirs against torch.
+    """
+    if tables.errors:
+        return 2
+    if tables.failures:
+        return 1
+    if any("yours" in r.witnesses for r in tables.results):
+        return 0 if all(r.yours_verdict == "agree" for r in tables.results) else 1
+    return 0 if all(r.agree for r in tables.results) else 1

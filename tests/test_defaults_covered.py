@@ -1,0 +1,27 @@
+"""torch's defaults are really compared: every option of every activation, loss and optimizer —
+the learning rate included — is left out by at least one built-in case that uses it, so the
+oracle applies torch's default while the reference applies its own."""
+
+import pytest
+from conftest import builtin_cases
+
+from cases.vocabulary import ACTIVATIONS, LOSSES, OPTIMIZERS
+
+OPTIONS = ([("activation", name, option) for name, options in ACTIVATIONS.items() for option in options]
+           + [("loss", name, option) for name, options in LOSSES.items() for option in options]
+           + [("optimizer", name, option) for name, options in {k: [*v, "lr"] for k, v in OPTIMIZERS.items()}.items()
+              for option in options])
+
+
+def leaves_out(case, kind: str, name: str, option: str) -> bool:
+    if kind == "activation":
+        return any(layer.activation == name and option not in layer.activation_options for layer in case.layers)
+    if kind == "loss":
+        return case.loss == name and option not in case.loss_options
+    return case.optimizer == name and option not in case.optimizer_options
+
+
+@pytest.mark.parametrize("kind,name,option", OPTIONS, ids=[f"{k}-{n}-{o}" for k, n, o in OPTIONS])
+def test_some_case_leaves_the_option_to_torchs_default(kind: str, name: str, option: str) -> None:
+    found = [case.name for case in builtin_cases() if leaves_out(case, kind, name, option)]
+    assert found, f"no built-in case uses {kind} {name} without {option}: its default is never compared with torch's"
