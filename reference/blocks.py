@@ -103,7 +103,8 @@ REFERENCE = Blocks(dict(_FUNCTIONS), {name: "reference" for name in _FUNCTIONS})
 
 
 def contract_markdown() -> str:
-    """The contract as the README's table: one row per kind of function."""
+    """The contract as the README's table (one row per kind of function), then the names and the
+    options with their defaults, which are torch's."""
     lines = ["| function | arguments | shapes | returns |", "|---|---|---|---|"]
     seen: set[tuple] = set()
     for block in CONTRACT.values():
@@ -113,6 +114,18 @@ def contract_markdown() -> str:
         seen.add((pattern, block.family))
         arguments = ", ".join(block.arguments) + (", **options" if names else "")
         lines.append(f"| `{pattern}` | `{arguments}` | {block.shapes} | {block.returns} |")
+    lines.append("")
+    for family, suffix in (("activation", "_forward"), ("loss", "_backward"), ("optimizer", "_update")):
+        named = []
+        for block in CONTRACT.values():
+            if block.family == family and block.name.endswith(suffix):
+                stem = block.name.removesuffix(suffix)
+                defaults = inspect.signature(_FUNCTIONS[block.name]).parameters
+                options = ", ".join(f"{o}={defaults[o].default!r}" for o in block.options)
+                note = {"softmax_cross_entropy": " — for `cross_entropy`; takes z, y may be class indices (B,), ℓ is (B,)",
+                        "bce_with_logits": " — takes z"}.get(stem, "")
+                named.append(f"`{stem}`" + (f" ({options})" if options else "") + note)
+        lines.append(f"- `<{family}>`: " + "; ".join(named))
     return "\n".join(lines)
 
 

@@ -36,8 +36,21 @@ def sgd_update(param: np.ndarray, grad: np.ndarray, state: State, lr: float = 1e
 
 def adam_update(param: np.ndarray, grad: np.ndarray, state: State, lr: float = 1e-3,
                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
-                amsgrad: bool = False, decoupled: bool = False) -> tuple[np.ndarray, State]:
-    """Adaptive moments (torch.optim.Adam; AdamW when decoupled).
+                amsgrad: bool = False) -> tuple[np.ndarray, State]:
+    """Adaptive moments (torch.optim.Adam), weight decay as an L2 penalty on the gradient."""
+    return _adaptive_moments(param, grad, state, lr, betas, eps, weight_decay, amsgrad, decoupled=False)
+
+
+def adamw_update(param: np.ndarray, grad: np.ndarray, state: State, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
+                 amsgrad: bool = False) -> tuple[np.ndarray, State]:
+    """Adam with decoupled weight decay (torch.optim.AdamW): default weight_decay 1e-2."""
+    return _adaptive_moments(param, grad, state, lr, betas, eps, weight_decay, amsgrad, decoupled=True)
+
+
+def _adaptive_moments(param: np.ndarray, grad: np.ndarray, state: State, lr: float, betas: tuple[float, float],
+                      eps: float, weight_decay: float, amsgrad: bool, decoupled: bool) -> tuple[np.ndarray, State]:
+    """Adam's and AdamW's step.
 
     p ← p · (1 − lr · weight_decay)        AdamW only (decoupled weight decay)
     g ← g + weight_decay · p               Adam only
@@ -64,13 +77,6 @@ def adam_update(param: np.ndarray, grad: np.ndarray, state: State, lr: float = 1
     step_size = lr / (1 - beta1**t)
     denominator = np.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
     return param - step_size * (m / denominator), new_state
-
-
-def adamw_update(param: np.ndarray, grad: np.ndarray, state: State, lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
-                 amsgrad: bool = False) -> tuple[np.ndarray, State]:
-    """Adam with decoupled weight decay (torch.optim.AdamW): default weight_decay 1e-2."""
-    return adam_update(param, grad, state, lr, betas, eps, weight_decay, amsgrad, decoupled=True)
 
 
 def rmsprop_update(param: np.ndarray, grad: np.ndarray, state: State, lr: float = 1e-2, alpha: float = 0.99,

@@ -15,6 +15,8 @@ import traceback
 from pathlib import Path
 
 from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
+from reference.plugin import PluginError, load_implementation
+from report.catalog import check_all
 from report.folder import OutputRefused, ReportFolder, check_out, write_error_log
 from report.format import DIGITS, fraction
 from report.tables import exit_code, run_cases
@@ -47,6 +49,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST",
                         help=f"comma-separated formats to write (default: {','.join(FORMATS)})")
     parser.add_argument("--dtype", choices=DTYPES, help="run every case in this precision")
+    parser.add_argument("--impl", metavar="FILE_OR_MODULE",
+                        help="your own implementation (any subset of the building blocks) as a third engine; "
+                             "the exit code then judges yours against torch")
     parser.add_argument("--digits", type=int, default=DIGITS, metavar="N",
                         help=f"significant digits of the numbers on the pages (default {DIGITS}; the CSV files keep every digit)")
     arguments = parser.parse_args(argv)
@@ -80,18 +85,29 @@ def select(arguments: argparse.Namespace):
     return cases, errors, paths
 
 
+def load(source: str):
+    """The user's implementation, or InvalidInput with one line per problem."""
+    try:
+        return load_implementation(source)
+    except PluginError as error:
+        raise InvalidInput(*error.lines) from None
+
+
 def default_out(arguments: argparse.Namespace) -> Path:
     return PARTIAL_OUT if (arguments.paths or arguments.only) else DEFAULT_OUT
 
 
 def run(arguments: argparse.Namespace) -> int:
+    implementation = load(arguments.impl) if arguments.impl else None
     cases, errors, paths = select(arguments)
     out = arguments.out if arguments.out is not None else default_out(arguments)
     inputs = case_files(paths)[0] + [case.data_file for case in cases if case.data_file is not None]
     check_out(out, inputs, protected=PROJECT_FOLDERS)
     with ReportFolder(out) as folder:
-        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True)
-        write_report(tables, folder, arguments.formats, arguments.digits)
+        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True, implementation=implementation)
+        whole = not (arguments.paths or arguments.only or arguments.impl or arguments.dtype)
+        catalog = check_all() if whole else None
+        write_report(tables, folder, arguments.formats, arguments.digits, catalog)
         folder.commit()
     for line in (line for error in tables.errors for line in error.lines()):
         print(f"invalid: {line}", file=sys.stderr)
@@ -101,7 +117,10 @@ def run(arguments: argparse.Namespace) -> int:
         if row.verdict != "invalid" and row.compared:
             print(f"{row.verdict:9} {row.case}  ({row.compared:,} values, max {row.max_ulps:.0f} ulps, "
                   f"published {fraction(row.expectations_passed, row.expectations_total)})"
+                  + (f"  yours: {row.yours_verdict}" if implementation else "")
                   + (f"  {row.message}" if row.message else ""))
+    if implementation is not None and implementation.helpers:
+        print(f"--impl {implementation.source}: not building blocks, not used: {', '.join(implementation.helpers)}")
     print(f"report written to {out}")
     return exit_code(tables)
 

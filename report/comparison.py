@@ -42,7 +42,8 @@ def ulp_distance(a: np.ndarray, b: np.ndarray, dtype: str) -> np.ndarray:
     b_line = np.where(b_bits < 0, -(b_bits & magnitude), b_bits)
     # Subtract as unsigned: the true distance always fits, even across zero.
     high, low = np.maximum(a_line, b_line), np.minimum(a_line, b_line)
-    distance = (high.view(unsigned) - low.view(unsigned)).astype(np.float64)
+    with np.errstate(over="ignore"):  # only where a value is not finite, and those become NaN below
+        distance = (high.view(unsigned) - low.view(unsigned)).astype(np.float64)
     finite = np.isfinite(np.asarray(a, dtype=np.float64)) & np.isfinite(np.asarray(b, dtype=np.float64))
     return np.where(finite, distance, np.nan)
 
@@ -85,24 +86,34 @@ class FirstWrong:
     consequences: int = 0  # disagreeing numbers after it
     hint: str = ""  # the classic mistake that explains it, if one fits (report/diagnose.py)
     evidence: str = ""
+    counted_to: int | None = None  # the run stopped after this step: consequences counted up to it
 
-    def describe(self, case: Case) -> str:
+    def describe(self, case: Case, digits: int | None = None) -> str:
+        """One line: where, both values, the hint, what agreed before it, how much followed.
+
+        Values in full (`repr`), or at `digits` significant digits for a page that must read the same
+        on every machine."""
         label = {"reference": "the reference", "tape": "the tape", "yours": "yours"}[self.witness]
         symbol = QUANTITIES[self.quantity].symbol if self.quantity in QUANTITIES else self.quantity
-        layer = ""
         if self.key.startswith("layers.") and self.quantity in ("pre_activation", "activation", "grad_activation", "delta"):
-            number = int(self.key.split(".")[1])
-            layer = f" ({case.layers[number].activation} layer)"
-        text = (f"{case.name}: {self.before}; first wrong number: step {self.step}, {symbol} "
-                f"{where(self.quantity, self.key, self.index)}{layer}: {label} {self.value!r}, torch {self.oracle!r}"
-                f" (tolerance {self.tolerance:.3g})")
+            symbol += f" of a {case.layers[int(self.key.split('.')[1])].activation} layer"
+        text = (f"{case.name}: first wrong number: {where(self.quantity, self.key, self.index)} at step {self.step} "
+                f"({symbol}): {label} {shown(self.value, digits)}, torch {shown(self.oracle, digits)} "
+                f"(tolerance {self.tolerance:.2g})")
         if not (np.isfinite(self.value) and np.isfinite(self.oracle)):
             text += " — not a finite number"
         if self.hint:
             text += f" — looks like {self.hint}" + (f" ({self.evidence})" if self.evidence else "")
+        text += f"; before it, {self.before}"
         if self.consequences:
             text += f"; {self.consequences} later number{'s' if self.consequences != 1 else ''} disagree as a consequence"
+            if self.counted_to is not None:
+                text += f" (counted to step {self.counted_to})"
         return text
+
+
+def shown(value: float, digits: int | None) -> str:
+    return repr(value) if digits is None else f"{value:.{digits}g}"
 
 
 def phase_before(case: Case, step: int, quantity: str) -> str:
@@ -243,7 +254,7 @@ class Comparison:
         oracle = joined["oracle"]
         table = pd.DataFrame({"case": self.case.name, "step": joined["step"], "quantity": joined["quantity"],
                               "param": joined["param"], "index": joined["index"]})
-        reference = joined["value:reference"]
+        reference = joined.get("value:reference", np.full(len(oracle), np.nan))
         with np.errstate(invalid="ignore", divide="ignore"):
             abs_err = np.abs(reference - oracle)
             rel_err = np.where(abs_err == 0, 0.0, abs_err / np.abs(oracle))
@@ -254,7 +265,7 @@ class Comparison:
         table["rel_err"] = np.where(finite, rel_err, np.nan)
         table["ulps"] = ulp_distance(reference, oracle, self.case.dtype)
         table["tolerance"] = joined["tolerance"]
-        table["ok"] = joined["ok:reference"] == 1
+        table["ok"] = joined.get("ok:reference", np.zeros(len(oracle))) == 1
         for name, (value, ulps, ok) in WITNESS_COLUMNS.items():
             if name in self.witnesses:
                 table[value] = joined[f"value:{name}"]

@@ -19,6 +19,7 @@ tr.fail td, li.fail { background: #ffd7d7; color: #900; font-weight: bold; }
 figure { margin: 0.5em 0 1.5em; }
 img { max-width: 100%; border: 1px solid #ddd; }
 code { background: #f4f4f4; padding: 0 0.2em; }
+pre { background: #f4f4f4; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
 </style>"""
 
 
@@ -51,8 +52,8 @@ def document(title: str, body: list[str]) -> str:
             f"<title>{html.escape(title)}</title>\n{STYLE}\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 
-def page(blocks: list[tuple], title: str) -> str:
-    body = ['<p><a href="../index.html">← all cases</a></p>']
+def page(blocks: list[tuple], title: str, home: str = "../index.html") -> str:
+    body = [f'<p><a href="{home}">← all cases</a></p>']
     for block in blocks:
         kind = block[0]
         if kind == "heading":
@@ -65,6 +66,8 @@ def page(blocks: list[tuple], title: str) -> str:
             _, png, svg, caption = block
             body.append(f'<figure><img src="{html.escape(svg or png)}" alt="{html.escape(caption)}">'
                         f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        elif kind == "code":
+            body.append(f"<pre><code>{html.escape(block[1])}</code></pre>")
     return document(title, body)
 
 

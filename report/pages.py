@@ -45,6 +45,9 @@ class Page:
     def picture(self, png: str, svg: str, caption: str) -> None:
         self.blocks.append(("picture", png, svg, caption))
 
+    def code(self, text: str, language: str = "") -> None:
+        self.blocks.append(("code", text, language))
+
 
 @dataclass(frozen=True)
 class Links:
@@ -187,4 +190,29 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
                         "there and one row per array in arrays.csv") + ")")
     where.append(f"the case file: [{case.path}]({links.case_file})" if links.case_file else f"the case file: {case.path}")
     page.text("; ".join(where).capitalize() + ".")
+    return page
+
+
+def catalog_page(checked: list, digits: int = DIGITS) -> Page:
+    """The classic mistakes: each one's diff against the reference and the numbers that betray it."""
+    page = Page("catalog")
+    page.heading("Classic back-propagation mistakes", 1)
+    page.text(f"{plural(len(checked), 'mistake')} from `mistakes/`, each run as a user's implementation on the case "
+              "that exposes it. The checker must catch it, find its first wrong number where `mistakes/catalog.toml` "
+              f"says, and explain it: {sum(c.ok for c in checked)} of {len(checked)} do.")
+    rows = [[str(i), c.entry.title, c.entry.case, "✓" if c.caught else "✗", "✓" if c.located else "✗",
+             "✓" if c.explained else "✗"] for i, c in enumerate(checked, 1)]
+    page.table(Table(["#", "mistake", "case", "caught", "located", "explained"], rows, {"mistake", "case"},
+                     {i for i, c in enumerate(checked) if not c.ok}))
+    for i, c in enumerate(checked, 1):
+        page.heading(f"{i}. {c.entry.title}")
+        page.text(f"`mistakes/{c.entry.file}`, on the case [{c.entry.case}](cases/{c.entry.case}.md):")
+        page.code(c.diff, "diff" if c.diff.startswith("---") else "python")
+        first = c.result.first_wrong.get("yours")
+        page.text("The checker: " + (first.describe(c.result.case, digits) if first else "not caught."))
+        if c.expected:
+            page.table(Table(["engine", "quantity", "step", "expected", "value", "ok", "note"],
+                             [[claim["engine"], claim["quantity"], str(claim["step"]), repr(claim["value"]),
+                               significant(value, 10), "✓" if ok else "✗", claim.get("note", "")]
+                              for claim, value, ok in c.expected], {"engine", "quantity", "note"}))
     return page

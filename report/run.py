@@ -18,6 +18,7 @@ import reference
 from cases import Case, Step
 from reference import finite_differences
 from reference.blocks import Blocks
+from report import diagnose
 from report import differences as fd_compare
 from report import expectations as published
 from report.comparison import FULL_TABLE_LIMIT, Comparison, FirstWrong
@@ -131,14 +132,18 @@ def kept_steps(case: Case) -> set[int]:
 
 def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool = True,
              progress: Progress | None = None, full_table: bool | None = None,
-             recorded: dict[str, list[Step]] | None = None) -> CaseResult:
+             recorded: dict[str, list[Step]] | None = None, only_yours: bool = False) -> CaseResult:
     """Every engine on one case, step by step, compared; raises EngineFailure if the oracle or
     the reference fails (a failing tape or user implementation is reported, not raised).
 
     `recorded` replaces engines by recordings already made (engine -> list of steps), for tests.
+    `only_yours` runs torch and the implementation alone, and stops once its first wrong number
+    is explained (for a quick check of a user's code).
     """
-    engines: dict[str, Iterator[Step]] = {"oracle": oracle.steps(case), "reference": reference.steps(case)}
-    if witnesses:
+    engines: dict[str, Iterator[Step]] = {"oracle": oracle.steps(case)}
+    if not only_yours:
+        engines["reference"] = reference.steps(case)
+    if witnesses and not only_yours:
         engines["tape"] = reference.steps(case, mode="tape")
     if implementation is not None:
         engines["yours"] = reference.steps(case, blocks=implementation)
@@ -156,12 +161,15 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
         by_step.setdefault(expect.step, []).append(expect)
     keep = kept_steps(case)
     differences = pd.DataFrame(columns=fd_compare.FD_COLUMNS)
+    window: dict[int, dict[str, Step]] = {}  # the steps around each first wrong number, for its hint
+    pending: dict[str, int] = {}  # witness -> step of its first wrong number, explained one step later
 
     for t in range(case.steps + 1):
         step: dict[str, Step] = {}
         for name, engine in list(engines.items()):
             try:
-                step[name] = timed(engine, seconds, name)
+                with np.errstate(all="ignore"):  # a non-finite value is reported by the comparison, not warned about
+                    step[name] = timed(engine, seconds, name)
             except Exception as error:  # noqa: BLE001 — every engine error becomes a row of the report
                 if name in ("oracle", "reference"):
                     raise EngineFailure(case, name, error) from error
@@ -172,17 +180,31 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
             recorded = sum(np.size(v) for v in step["oracle"].values.values()) * (case.steps + 1)
             comparison.full_table = recorded <= FULL_TABLE_LIMIT if full_table is None else full_table
         comparison.add(t, step["oracle"], {name: step.get(name) for name in names})
+        window[t] = step
+        window.pop(t - 3, None)
+        for name, first in comparison.first.items():
+            if name not in pending and not first.hint:
+                pending[name] = first.step
+        for name in [n for n, at in pending.items() if at < t]:
+            explain_first(case, comparison.first[name], window, name)
+            del pending[name]
+            if only_yours and name == "yours":
+                comparison.first[name].counted_to = t
+        if only_yours and "yours" in comparison.first and "yours" not in pending:
+            break
         for expect in by_step.get(t, []):
             expectations.extend(published.check(case, expect, step))
         for name, recording in step.items():
             losses[name].append(recording.loss)
         if t in keep:
             kept[t] = step
-        if t == 0 and witnesses:
+        if t == 0 and witnesses and not only_yours:
             differences = finite_difference_check(case, step["oracle"], progress)
         if progress is not None:
             progress("steps", t + 1, case.steps + 1)
 
+    for name in pending:
+        explain_first(case, comparison.first[name], window, name)
     return CaseResult(
         case=case, witnesses=names, details=with_finite_differences(comparison.details(), differences),
         arrays=comparison.array_table(),
@@ -190,7 +212,11 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
         first_wrong=comparison.first, kept=kept, losses={k: np.asarray(v) for k, v in losses.items()},
         seconds=seconds, full_table=comparison.full_table, compared=comparison.compared, failures=failures,
         missing={k: sorted(map(str, v)) for k, v in comparison.missing.items() if v},
-        extras=extras(case, kept[0]) if witnesses else None, disagreeing=comparison.disagreeing)
+        extras=extras(case, kept[0]) if witnesses and not only_yours else None, disagreeing=comparison.disagreeing)
+
+
+def explain_first(case: Case, first: FirstWrong, window: dict[int, dict[str, Step]], witness: str) -> None:
+    first.hint, first.evidence = diagnose.explain(case, first, window, witness)
 
 
 def with_finite_differences(details: pd.DataFrame, differences: pd.DataFrame) -> pd.DataFrame:

@@ -6,12 +6,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
 
 from cases import BUILTIN_CASES, Case, CaseError, load_cases
 from reference.blocks import Blocks
+from reference.plugin import Implementation, load_implementation
 from report.comparison import ARRAY_COLUMNS, DETAIL_COLUMNS
 from report.differences import FD_COLUMNS
 from report.expectations import EXPECTATION_COLUMNS
@@ -114,8 +116,10 @@ def invalid_row(error: CaseError) -> dict:
 
 
 def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = None, progress: bool = False,
-              witnesses: bool = True, implementation: Blocks | None = None) -> Tables:
+              witnesses: bool = True, implementation: "Implementation | Blocks | None" = None) -> Tables:
     """Run loaded cases; `errors` (invalid files) are listed in the summary beside them."""
+    if isinstance(implementation, Implementation):
+        implementation = implementation.blocks
     if dtype is not None:
         cases = [case.with_dtype(dtype) for case in cases]
     display = Progress(progress)
@@ -146,19 +150,19 @@ def gather(results: list[CaseResult], failures: list[EngineFailure], errors: lis
 
 
 def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = (), progress: bool = False,
-            witnesses: bool = True, implementation: Blocks | None = None) -> Tables:
+            witnesses: bool = True, impl: "str | Path | ModuleType | Implementation | None" = None) -> Tables:
     """Run every case under `paths` (default: the built-in cases) and return the tables.
 
     `dtype` runs every case in that precision; `only` keeps the cases with those names;
-    `witnesses` adds the reference's tape and finite differences; `implementation` adds a
-    user's building blocks as a third engine (see reference/plugin.py). Invalid files appear
-    in the summary with verdict `invalid`; the valid ones still run.
+    `witnesses` adds the reference's tape and finite differences; `impl` (a file, a module name
+    or a module) adds your building blocks as a third engine (reference/plugin.py). Invalid
+    files appear in the summary with verdict `invalid`; the valid ones still run.
     """
     cases, errors = load_cases(paths or (BUILTIN_CASES,))
     if only:
         cases = [case for case in cases if case.name in set(only)]
-    return run_cases(cases, errors, dtype=dtype, progress=progress, witnesses=witnesses,
-                     implementation=implementation)
+    implementation = impl if impl is None or isinstance(impl, Implementation) else load_implementation(impl)
+    return run_cases(cases, errors, dtype=dtype, progress=progress, witnesses=witnesses, implementation=implementation)
 
 
 def exit_code(tables: Tables) -> int:

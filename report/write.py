@@ -16,7 +16,7 @@ import pandas as pd
 from report import html
 from report.folder import ReportFolder
 from report.format import DIGITS, Table, fraction, plural
-from report.pages import Links, Page, case_page
+from report.pages import Links, Page, case_page, catalog_page
 from report.tables import Tables
 
 FORMATS = ("csv", "md", "html", "png")
@@ -42,7 +42,7 @@ def problems(tables: Tables) -> list[tuple[str, str, str]]:
     return [(row.case, row.verdict, row.message) for row in summary.itertuples() if row.message]
 
 
-def summary_markdown(tables: Tables) -> str:
+def summary_markdown(tables: Tables, catalog: list | None = None) -> str:
     """The summary without wall times and machine-dependent errors, so that every machine writes it alike."""
     summary = tables.summary
     pages = {r.case.name for r in tables.results}
@@ -53,6 +53,9 @@ def summary_markdown(tables: Tables) -> str:
     table = Table(["case", "dtype", "steps", "compared", "published", "verdict"] + (["yours"] if with_yours else []),
                   rows, {"case", "dtype", "verdict", "yours"})
     lines = ["# Back-propagation reference: NumPy against PyTorch", "", counts(tables), "", table.markdown(), ""]
+    if catalog:
+        lines += [f"The checker on {plural(len(catalog), 'classic mistake')}: [catalog.md](catalog.md), "
+                  f"{sum(c.ok for c in catalog)} caught, located and explained.", ""]
     found = problems(tables)
     if found:
         lines += ["## Problems", ""] + [f"- **{case}** ({state}): {message}" for case, state, message in found] + [""]
@@ -71,6 +74,8 @@ def page_markdown(page: Page) -> str:
             lines += [block[1].markdown(), ""]
         elif kind == "picture":
             lines += [f"![{block[3]}]({block[1]})", ""]
+        elif kind == "code":
+            lines += [f"```{block[2]}", block[1], "```", ""]
     return "\n".join(lines)
 
 
@@ -96,9 +101,16 @@ def case_file_link(path: str, out: Path) -> str:
         return ""
 
 
-def write_report(tables: Tables, folder: ReportFolder, formats: Iterable[str] = FORMATS, digits: int = DIGITS) -> None:
-    """Write every requested format for `tables` into the staging `folder`."""
+def write_report(tables: Tables, folder: ReportFolder, formats: Iterable[str] = FORMATS, digits: int = DIGITS,
+                 catalog: list | None = None) -> None:
+    """Write every requested format for `tables` (and the catalog of mistakes, when given) into `folder`."""
     formats = set(formats)
+    if catalog is not None:
+        page = catalog_page(catalog, digits)
+        if "md" in formats:
+            folder.write_text("catalog.md", page_markdown(page))
+        if "html" in formats:
+            folder.write_text("catalog.html", html.page(page.blocks, "Classic mistakes", home="index.html"))
     if "csv" in formats:
         for name, frame in zip(CSV_FILES, (tables.summary, tables.details, tables.arrays, tables.expectations,
                                             tables.finite_differences), strict=True):
@@ -113,8 +125,9 @@ def write_report(tables: Tables, folder: ReportFolder, formats: Iterable[str] = 
         if "html" in formats:
             folder.write_text(f"cases/{result.case.name}.html", html.page(page.blocks, page.name))
     if "md" in formats:
-        folder.write_text("summary.md", summary_markdown(tables))
+        folder.write_text("summary.md", summary_markdown(tables, catalog))
     if "html" in formats:
         pages = {r.case.name for r in tables.results}
         files = [name for name in CSV_FILES if "csv" in formats]
-        folder.write_text("index.html", html.index(tables.summary, pages, counts(tables), problems(tables), files))
+        extra = [("The catalog of classic mistakes", "catalog.html")] if catalog is not None else []
+        folder.write_text("index.html", html.index(tables.summary, pages, counts(tables), problems(tables), files, extra))

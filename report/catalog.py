@@ -1,0 +1,102 @@
+"""The catalog of classic mistakes (mistakes/catalog.toml): each entry run through the checker
+as a user's implementation, with what it must produce — caught, located where the catalog says,
+explained by the hint it names — and the numbers that betray it."""
+
+import ast
+import difflib
+import inspect
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cases import BUILTIN_CASES, Case, load_case
+from reference.blocks import REFERENCE
+from reference.plugin import load_implementation
+from report.run import CaseResult, run_case
+
+CATALOG = Path(__file__).resolve().parent.parent / "mistakes"
+
+
+@dataclass
+class Entry:
+    file: str
+    title: str
+    case: str
+    first: dict
+    hint: str
+    expect: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Checked:
+    entry: Entry
+    result: CaseResult
+    diff: str  # the entry against the reference's functions, or the entry's whole source
+    caught: bool
+    located: bool
+    explained: bool
+    expected: list[tuple[dict, float, bool]]  # (expectation, the engine's value, within tolerance)
+
+    @property
+    def ok(self) -> bool:
+        return self.caught and self.located and self.explained and all(ok for _, _, ok in self.expected)
+
+
+def entries(folder: Path = CATALOG) -> list[Entry]:
+    raw = tomllib.loads((folder / "catalog.toml").read_text(encoding="utf-8"))
+    found = []
+    for item in raw["mistake"]:
+        source = (folder / item["file"]).read_text(encoding="utf-8")
+        title = ast.get_docstring(ast.parse(source)).splitlines()[0].rstrip(".")
+        found.append(Entry(item["file"], title, item["case"], item["first"], item["hint"], item.get("expect", [])))
+    return found
+
+
+def without_docstring(source: str) -> list[str]:
+    lines = source.splitlines()
+    tree = ast.parse(source).body[0]
+    if ast.get_docstring(tree) is None:
+        return lines
+    first, last = tree.body[0].lineno, tree.body[0].end_lineno
+    return lines[:first - 1] + lines[last:]
+
+
+def diff(file: Path, names: list[str]) -> str:
+    """A unified diff of each replaced function against the reference's (a whole pass: its source)."""
+    module_source = file.read_text(encoding="utf-8")
+    tree = ast.parse(module_source)
+    parts = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            ours = without_docstring(ast.get_source_segment(module_source, node))
+            if node.name == "forward_backward":
+                parts.append("\n".join(ours))
+                continue
+            reference = REFERENCE[node.name]
+            theirs = without_docstring(inspect.getsource(reference))
+            origin = f"reference/{Path(inspect.getsourcefile(reference)).name}"
+            parts.extend(line.rstrip("\n") for line in difflib.unified_diff(
+                theirs, ours, fromfile=origin, tofile=f"mistakes/{file.name}", n=2, lineterm=""))
+    return "\n".join(parts)
+
+
+def check(entry: Entry, folder: Path = CATALOG) -> Checked:
+    implementation = load_implementation(folder / entry.file)
+    case: Case = load_case(BUILTIN_CASES / f"{entry.case}.toml")
+    result = run_case(case, implementation.blocks, witnesses=False)
+    first = result.first_wrong.get("yours")
+    where = entry.first
+    located = first is not None and (first.step, first.quantity, first.key, first.index) == (
+        where["step"], where["quantity"], where["key"], where.get("index", first.index))
+    expected = []
+    for claim in entry.expect:
+        value = float(np.asarray(result.kept[claim["step"]][claim["engine"]].get(claim["quantity"])))
+        expected.append((claim, value, abs(value - claim["value"]) <= claim["tolerance"]))
+    return Checked(entry, result, diff(folder / entry.file, list(implementation.functions)), caught=first is not None,
+                   located=located, explained=first is not None and entry.hint in first.hint, expected=expected)
+
+
+def check_all(folder: Path = CATALOG) -> list[Checked]:
+    return [check(entry, folder) for entry in entries(folder)]

@@ -1,0 +1,196 @@
+"""The mistake that explains a first wrong number, when a classic one fits; nothing otherwise.
+
+`explain(case, first, window)` looks at the first wrong array of a witness beside torch's, with
+the steps around it (`window`: step -> engine -> recording), and tries each signature in turn:
+a constant factor with a name (2, ½, −1, the batch size, the learning rate, …), a transposed
+array, agreement everywhere but where z = 0, the activation's derivative taken on z instead of a
+(or left out), the gradient sent through the already updated weights, this step's gradient plus
+the last (gradients not reset), Adam without bias correction, AdamW's decay as an L2 penalty, a
+momentum buffer started at zero, the bias left out, the first row of the batch only. The first
+signature that fits the whole array within the engines' tolerance is the hint, with its evidence.
+"""
+
+import inspect
+
+import numpy as np
+
+from cases import Case, Step
+from cases.quantities import STATE, layer_of
+from reference import mistakes, optimizers
+from report.comparison import FirstWrong, array_scale
+from report.tolerances import engines_agree
+
+Window = dict[int, dict[str, Step]]
+
+
+def close(ours: np.ndarray, theirs: np.ndarray, case: Case) -> bool:
+    atol, rtol = engines_agree(case)
+    ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    tolerance = atol + 100 * rtol * max(array_scale(theirs), array_scale(ours))
+    return ours.shape == theirs.shape and bool(np.all(np.isfinite(ours))) and bool(np.all(np.abs(ours - theirs) <= tolerance))
+
+
+def named_factors(case: Case, step: int, quantity: str, key: str) -> list[tuple[float, str]]:
+    rows, outputs = case.schedule.rows(step), case.outputs
+    last = f"layers.{len(case.layers) - 1}"
+    of_loss = key == last and (quantity == "grad_activation" or (quantity == "delta" and case.on_logits))
+    factors = [
+        (2.0, "a factor of 2" + (": the derivative of (ŷ − y)² where ½(ŷ − y)² is meant" if of_loss else "")),
+        (0.5, "a factor of ½" + (": the derivative of ½(ŷ − y)² where (ŷ − y)² is meant" if of_loss else "")),
+        (-1.0, "the sign flipped" + (": y − ŷ written for ŷ − y" if of_loss else "")),
+        (float(rows), f"the sum over the batch where torch takes the mean (a factor of B = {rows})"),
+        (1 / rows, f"the mean over the batch where torch sums (a factor of 1/B = 1/{rows})"),
+        (float(rows * outputs), f"a sum over all B·K = {rows * outputs} elements where torch takes their mean"),
+        (1 / (rows * outputs), f"the mean over all B·K = {rows * outputs} elements where torch sums"),
+        (float(outputs), f"a factor of K = {outputs}, the number of outputs"),
+        (1 / outputs, f"a factor of 1/K = 1/{outputs}, the number of outputs"),
+    ]
+    lr = option(case, "lr")
+    if lr:
+        factors += [(lr, f"multiplied by the learning rate {lr:g} once more"), (1 / lr, f"the learning rate {lr:g} left out")]
+    if quantity in ("momentum_buffer", "param") and case.optimizer == "sgd" and option(case, "momentum"):
+        factors.append((1 - option(case, "dampening"), "the momentum buffer started at 0 (torch starts it at the "
+                                                       "first gradient, without dampening)"))
+    return [(value, text) for value, text in factors if value != 1.0]
+
+
+def option(case: Case, name: str) -> float:
+    """The case's optimizer option, or its default in the reference's update rule."""
+    if name in case.optimizer_options:
+        return case.optimizer_options[name]
+    parameter = inspect.signature(getattr(optimizers, f"{case.optimizer}_update")).parameters.get(name)
+    return parameter.default if parameter is not None else 0.0
+
+
+def explain(case: Case, first: FirstWrong, window: Window, witness: str) -> tuple[str, str]:
+    """(hint, evidence), or ("", "") when no classic mistake fits."""
+    t, quantity, key = first.step, first.quantity, first.key
+    here = window.get(t, {})
+    if witness not in here or "oracle" not in here:
+        return "", ""
+    ours = np.asarray(here[witness].values.get((quantity, key)), dtype=np.float64)
+    truth = np.asarray(here["oracle"].values[(quantity, key)], dtype=np.float64)
+    if ours.shape != truth.shape:
+        return "", ""
+    if np.all(np.isfinite(truth)) and not np.all(np.isfinite(ours)):
+        return ("a division by zero or the log of 0 where torch stays finite (torch guards these: BCE divides by "
+                "max(ŷ(1 − ŷ), ε) and floors each log at −100)", f"{int((~np.isfinite(ours)).sum())} of yours are not finite")
+    for check in (corner, counterfactuals, factor, transposed):
+        found = check(case, quantity, key, ours, truth, window, t, witness)
+        if found:
+            return found
+    return "", ""
+
+
+def factor(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
+    """A constant factor: on the values, or for a parameter on its update."""
+    if quantity == "param" and t - 1 in window:
+        before = np.asarray(window[t - 1]["oracle"].values[("param", key)], dtype=np.float64)
+        ours, truth = ours - before, truth - before
+        what = "the update (the change of the parameter)"
+    else:
+        what = "the array"
+    if not np.any(truth):
+        return None
+    estimate = float(np.sum(ours * truth) / np.sum(truth * truth))
+    for value, text in named_factors(case, t, quantity, key):
+        if abs(estimate - value) <= 1e-6 * abs(value) and close(ours, value * truth, case):
+            if quantity == "param" and value == -1.0:
+                text = "the update has the wrong sign: p + lr · g, gradient ascent"
+            return text, f"{what} is {value:g} × torch's"
+    if close(ours, estimate * truth, case) and abs(estimate - round(estimate)) < 1e-9 and round(estimate) != 1:
+        return f"a constant factor of {round(estimate)}", f"{what} is {round(estimate)} × torch's"
+    return None
+
+
+def transposed(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
+    if ours.ndim == 2 and ours.shape[0] == ours.shape[1] and close(ours, truth.T, case):
+        return "a transposed array", "yours equals torch's transposed"
+    return None
+
+
+def corner(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
+    """Agreement everywhere except where z = 0: a wrong derivative at the activation's corner."""
+    if quantity not in ("delta",):
+        return None
+    z = np.asarray(window[t]["oracle"].values[("pre_activation", key)], dtype=np.float64)
+    at_zero = z == 0
+    atol, rtol = engines_agree(case)
+    differs = np.abs(ours - truth) > atol + rtol * array_scale(truth)
+    if at_zero.any() and differs.any() and not np.any(differs & ~at_zero):
+        activation = case.layers[layer_of(key)].activation
+        return (f"a wrong corner: {activation}'(0) is not torch's",
+                f"yours agrees with torch everywhere except where z = 0 ({int(differs.sum())} of {differs.size} elements)")
+    return None
+
+
+def counterfactuals(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
+    """Compare with what each classic mistake computes from torch's own values."""
+    oracle = window[t]["oracle"].values
+    for name, value, evidence in candidates(case, quantity, key, oracle, window, t, witness):
+        if value is not None and close(ours, value, case) and not close(truth, value, case):
+            return name, evidence
+    return None
+
+
+def candidates(case: Case, quantity: str, key: str, oracle: dict, window: Window, t: int, witness: str):
+    """(hint, what the mistake computes, evidence) for the quantity that is first wrong."""
+    if quantity == "delta":
+        layer = case.layers[layer_of(key)]
+        if ("grad_activation", key) in oracle:
+            grad_a, z, a = oracle[("grad_activation", key)], oracle[("pre_activation", key)], \
+                oracle[("activation", key)] if ("activation", key) in oracle else oracle[("output", "")]
+            yield (f"{layer.activation}'s derivative left out: δ = ∂L/∂a, multiplied by grad_out only", grad_a,
+                   "yours equals torch's ∂L/∂a of the same layer")
+            yield (f"{layer.activation}'s derivative evaluated on z instead of on a",
+                   mistakes.derivative_on(layer.activation, layer.activation_options, grad_a, z),
+                   f"yours equals {layer.activation}_backward(grad_out, z, y=z)")
+            yield (f"{layer.activation}'s derivative evaluated on a instead of on z",
+                   mistakes.derivative_on(layer.activation, layer.activation_options, grad_a, a),
+                   f"yours equals {layer.activation}_backward(grad_out, a, y=a)")
+            if layer.activation == "softmax":
+                yield ("only the diagonal of softmax's Jacobian: y(1 − y) as for a sigmoid, without the other outputs' terms",
+                       mistakes.softmax_diagonal_only(grad_a, a), "yours equals grad_out · y(1 − y)")
+    if quantity in ("activation", "output"):
+        number = layer_of(key) if key else len(case.layers) - 1
+        layer = case.layers[number]
+        z = oracle[("pre_activation", f"layers.{number}")]
+        yield (f"{layer.activation}(−z): a sign slip inside the activation",
+               mistakes.forward_of_negative(layer.activation, layer.activation_options, z), "yours equals f(−z)")
+    if quantity == "pre_activation" and ("param", f"{key}.bias") in oracle:
+        yield "the bias left out of z", oracle[("pre_activation", key)] - oracle[("param", f"{key}.bias")], \
+            "yours equals z − bias"
+    if quantity in ("grad_activation", "input_grad"):
+        above = layer_of(key) + 1 if quantity == "grad_activation" else 0
+        if above < len(case.layers) and ("delta", f"layers.{above}") in oracle:
+            delta = oracle[("delta", f"layers.{above}")]
+            weight = oracle[("param", f"layers.{above}.weight")]
+            if t + 1 in window:
+                updated = window[t + 1]["oracle"].values[("param", f"layers.{above}.weight")]
+                yield (f"back-propagated through the already updated weights of layers.{above} (updated before "
+                       "computing the gradient below it)", mistakes.through_weight(delta, updated),
+                       f"yours equals δ @ weight of layers.{above} after this step's update")
+            if weight.shape[0] == weight.shape[1]:
+                yield (f"multiplied by weight.T where torch multiplies by weight (layers.{above})",
+                       mistakes.through_weight(delta, weight.T), "yours equals δ @ weight.T")
+    if quantity == "grad" and key.endswith(".bias"):
+        delta = oracle.get(("delta", key.rsplit(".", 1)[0]))
+        if delta is not None and len(delta) > 1:
+            yield "the first row of the batch only, not the sum over the batch", delta[0], "yours equals δ[0]"
+    previous = window.get(t - 1, {}).get(witness)
+    if quantity == "grad" and previous is not None and ("grad", key) in previous.values:
+        yield ("this step's gradient plus the last one (gradients not reset between steps)",
+               oracle[("grad", key)] + previous.values[("grad", key)], "yours equals torch's gradient + your previous one")
+    if quantity == "param" and t - 1 in window:
+        before = window[t - 1]["oracle"].values
+        if case.optimizer in ("adam", "adamw") and ("exp_avg", key) in oracle:
+            state = {name: oracle[(name, key)] for name in STATE if (name, key) in oracle}
+            yield ("Adam without its bias correction 1/(1 − βᵗ)",
+                   mistakes.adam_without_bias_correction(before[("param", key)], state, option(case, "lr"), option(case, "eps")),
+                   "yours equals p − lr · m / (√v + eps) with torch's m and v")
+        if case.optimizer == "adamw":
+            state_before = {name: before[(name, key)] for name in STATE if (name, key) in before}
+            options = {k: v for k, v in case.optimizer_options.items()}
+            yield ("AdamW's weight decay added to the gradient (Adam's L2 penalty) instead of decoupled",
+                   mistakes.adamw_as_l2(before[("param", key)], before[("grad", key)], state_before, options),
+                   "yours equals torch.optim.Adam's step with the same weight_decay")

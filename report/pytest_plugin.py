@@ -1,0 +1,47 @@
+"""pytest plugin, installed with the package: `pytest --impl my_backprop.py [--cases DIR]` adds one
+test per case (the built-in ones, or those under DIR) that runs your implementation against
+torch and fails with the first wrong number and the mistake that explains it."""
+
+from pathlib import Path
+
+import pytest
+
+from cases import BUILTIN_CASES, Case, load_cases
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("backprop-reference")
+    group.addoption("--impl", metavar="FILE_OR_MODULE", help="check your back-propagation against torch on every case")
+    group.addoption("--cases", metavar="DIR", help="the cases for --impl (default: the built-in ones)")
+
+
+class ImplementationItem(pytest.Item):
+    def __init__(self, *, case: Case, impl: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.impl = impl
+
+    def runtest(self) -> None:
+        from report.check import assert_matches_torch
+
+        assert_matches_torch(self.impl, self.case)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo, style=None) -> str:
+        if isinstance(excinfo.value, AssertionError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return Path(self.case.path), None, f"{self.impl} on {self.case.name}"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    impl = config.getoption("impl", None)
+    if not impl:
+        return
+    folder = config.getoption("cases") or BUILTIN_CASES
+    cases, errors = load_cases([Path(folder)])
+    if errors:
+        raise pytest.UsageError("\n".join(line for error in errors for line in error.lines()))
+    items.extend(ImplementationItem.from_parent(session, name=f"your_implementation[{case.name}]", case=case, impl=impl)
+                 for case in cases)

@@ -1,0 +1,36 @@
+"""The catalog of classic mistakes (mistakes/): each entry is caught by the checker, located at
+the first wrong number the catalog names, and explained by its hint — so the catalog is also
+the measure of the checker's sensitivity. Mazur's published 0.291027924 comes from one of them."""
+
+import pytest
+
+from report.catalog import check, entries
+
+ENTRIES = entries()
+
+
+def test_the_catalog_holds_at_least_twenty_mistakes() -> None:
+    assert len(ENTRIES) >= 20
+    assert len({entry.file for entry in ENTRIES}) == len(ENTRIES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[entry.file.removesuffix(".py") for entry in ENTRIES])
+def test_mistake_is_caught_located_and_explained(entry) -> None:
+    checked = check(entry)
+    first = checked.result.first_wrong.get("yours")
+    assert checked.caught, f"{entry.file}: not caught on {entry.case}"
+    message = first.describe(checked.result.case)
+    assert checked.located, f"{entry.file}: expected the first wrong number at {entry.first}, got: {message}"
+    assert checked.explained, f"{entry.file}: expected a hint containing {entry.hint!r}, got: {message}"
+    for claim, value, ok in checked.expected:
+        assert ok, f"{entry.file}: {claim['engine']} {claim['quantity']} at step {claim['step']} = {value!r}, " \
+                   f"expected {claim['value']} ± {claim['tolerance']}"
+    assert checked.result.witness_agrees("reference"), "the reference itself must agree on the catalog's case"
+
+
+def test_mazurs_published_first_round_error_comes_from_updating_the_output_weights_first() -> None:
+    entry = next(e for e in ENTRIES if e.file == "mazur_output_weights_updated_first.py")
+    values = {(claim["engine"], claim["value"]): value for claim, value, _ in check(entry).expected}
+    assert abs(values[("yours", 0.291027924)] - 0.291027924) <= 5e-10
+    assert abs(values[("reference", 0.2910277737)] - 0.2910277737) <= 5e-11
+    assert abs(values[("yours", 0.291027924)] - values[("reference", 0.2910277737)]) > 1e-7
