@@ -33,6 +33,8 @@ def check_targets(loss: str, targets: np.ndarray, outputs: int) -> np.ndarray:
     """Targets as the loss needs them: class indices (int64, for cross_entropy) or rows of numbers."""
     if targets.ndim == 1 and loss != "cross_entropy":
         targets = targets.reshape(-1, 1)
+    if loss == "cross_entropy" and targets.ndim == 2 and targets.shape[1] == 1 < outputs:
+        targets = targets[:, 0]  # one column of class indices, as a CSV file's label column gives them
     if targets.ndim == 1:
         if not np.all(targets == np.round(targets)) or targets.min() < 0 or targets.max() >= outputs:
             raise Invalid("data.targets", f"expected class indices 0 to {outputs - 1} (or rows of {outputs} probabilities)")

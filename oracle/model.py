@@ -98,7 +98,8 @@ def steps(case: Case) -> Iterator[Step]:
     model = Network(case)
     criterion = loss_module(case.loss, case.loss_options)
     unreduced = loss_module(case.loss, case.loss_options, reduction="none")
-    trained = [(name, p) for name, p in model.named_parameters() if name not in case.freeze]
+    named = list(model.named_parameters())
+    trained = [(name, p) for name, p in named if name not in case.freeze]
     optimizer = OPTIMIZERS[case.optimizer]([p for _, p in trained], **case.optimizer_options)
     x_all = torch.from_numpy(case.x)
     y_all = torch.from_numpy(case.targets)
@@ -108,12 +109,13 @@ def steps(case: Case) -> Iterator[Step]:
         index = torch.from_numpy(batch)
         x = x_all[index].clone().requires_grad_(True)
         y = y_all[index]
-        values = {("param", name): numpy(p) for name, p in model.named_parameters()}
+        values = {("param", name): numpy(p) for name, p in named}
         if t > 0:
             for name, p in trained:
                 values.update({(key, name): numpy(value) if torch.is_tensor(value) else np.asarray(value)
                                for key, value in optimizer.state[p].items()})
-        model.zero_grad(set_to_none=True)  # frozen parameters too: they are not in the optimizer
+        for _, p in named:  # model.zero_grad(set_to_none=True), frozen parameters too: they are not in the optimizer
+            p.grad = None
 
         pre_activations, activations = model(x)
         prediction = pre_activations[-1] if case.on_logits else activations[-1]

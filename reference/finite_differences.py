@@ -62,13 +62,33 @@ class Differences:
     sizes: dict[str, int]  # array -> number of elements
 
 
-def _difference(loss_of: Callable[[np.ndarray], float], value: np.ndarray, direction: np.ndarray, h: float,
-                size: float, array: str, index: tuple[int, ...] | None) -> Difference:
-    losses = {k: loss_of(value + k * h * direction) for k in (-2, -1, 0, 1, 2)}
+def _difference(loss_at: Callable[[float], float], base: float, h: float, size: float, array: str,
+                index: tuple[int, ...] | None) -> Difference:
+    """D(h), D(2h) and the one-sided quotients, from the loss at p + k·h·d for k = ±1, ±2 and `base` = L(p)."""
+    losses = {k: loss_at(k * h) for k in (-2, -1, 1, 2)}
+    losses[0] = base
     one_sided = ((losses[0] - losses[-1]) / h, (losses[1] - losses[0]) / h,
                  (losses[0] - losses[-2]) / (2 * h), (losses[2] - losses[0]) / (2 * h))
     return Difference(array, index, (losses[1] - losses[-1]) / (2 * h), (losses[2] - losses[-2]) / (4 * h),
                       h, size, max(abs(v) for v in losses.values()), one_sided)
+
+
+def _element_moved(loss_of: Callable[[np.ndarray], float], value: np.ndarray, moved: np.ndarray,
+                   index: tuple[int, ...]) -> Callable[[float], float]:
+    """offset -> the loss with value[index] + offset (in `moved`, a copy of value, put back after)."""
+    def loss_at(offset: float) -> float:
+        moved[index] = value[index] + offset
+        try:
+            return loss_of(moved)
+        finally:
+            moved[index] = value[index]
+    return loss_at
+
+
+def _direction_moved(loss_of: Callable[[np.ndarray], float], value: np.ndarray, direction: np.ndarray
+                     ) -> Callable[[float], float]:
+    """offset -> the loss at value + offset · direction."""
+    return lambda offset: loss_of(value + offset * direction)
 
 
 def sampled_indices(grad: np.ndarray, name: str, sample: int) -> list[tuple[int, ...]]:
@@ -104,15 +124,16 @@ def central_differences(case: Case, params: dict[str, np.ndarray], x: np.ndarray
     elements, along, directions = [], [], {}
     for name, value in arrays.items():
         function = loss_of(name)
+        base = function(value)
+        moved = value.copy()  # one element moved at a time, put back after
         for index in sampled_indices(oracle_grads[name], name, sample):
-            unit = np.zeros_like(value)
-            unit[index] = 1.0
-            elements.append(_difference(function, value, unit, step_size(value[index]),
+            elements.append(_difference(_element_moved(function, value, moved, index), base, step_size(value[index]),
                                         max(abs(value[index]), 1.0), name, index))
         direction = np.random.default_rng(zlib.crc32(("direction " + name).encode())).choice([-1.0, 1.0], value.shape)
         directions[name] = direction
         size = max(float(np.abs(value).max()), 1.0)
-        along.append(_difference(function, value, direction, step_size(size), size, name, None))
+        along.append(_difference(_direction_moved(function, value, direction), base, step_size(size), size,
+                                 name, None))
     return Differences(elements, directions, along, {name: value.size for name, value in arrays.items()})
 
 

@@ -115,8 +115,10 @@ class Tape:
 
 
 def accumulate(variable: Variable, grad: np.ndarray) -> None:
-    """grad += contribution: a value used by several calls collects gradient from each."""
-    variable.grad = grad.copy() if variable.grad is None else variable.grad + grad
+    """grad += contribution: a value used by several calls collects gradient from each.
+
+    (Never in place: a call may send one array to two inputs, so each sum is a new array.)"""
+    variable.grad = grad if variable.grad is None else variable.grad + grad
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

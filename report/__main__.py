@@ -1,4 +1,4 @@
-"""`backprop-report [PATH ...] [--out DIR] [--only NAME ...] [--format LIST] [--dtype float32]`
+"""`backprop-report [PATH ...] [--out DIR] [--only NAME ...] [--format LIST] [--dtype float32] [--jobs N]`
 
 Exit codes: 0 every case agrees and reproduces its published numbers; 1 some case disagrees or
 a published number is not reproduced; 2 invalid input (a case file, an unknown --only name, no
@@ -17,10 +17,12 @@ from pathlib import Path
 from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
 from reference.plugin import PluginError, load_implementation
 from report.catalog import check_all
+from report.every_number import available as every_number_available
 from report.folder import OutputRefused, ReportFolder, check_out, write_error_log
 from report.format import DIGITS, fraction
+from report.parallel import default_jobs
 from report.tables import exit_code, run_cases
-from report.write import DEFAULT_OUT, FORMATS, PARTIAL_OUT, write_report
+from report.write import DEFAULT_OUT, FORMATS, PARTIAL_OUT, CaseWriter, detail_columns, write_report
 
 PROJECT_FOLDERS = [Path(__file__).resolve().parent.parent / name for name in ("cases", "reference", "oracle", "report")]
 EXIT_CODES = "0 all agree; 1 a disagreement or an unreproduced published number; 2 invalid input or a refused --out; " \
@@ -52,6 +54,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--impl", metavar="FILE_OR_MODULE",
                         help="your own implementation (any subset of the building blocks) as a third engine; "
                              "the exit code then judges yours against torch")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
+                        help=f"cases run at a time, each in its own process (default: every core, here {default_jobs()}); "
+                             "the report is the same whatever N")
+    parser.add_argument("--every-number", action="store_true",
+                        help="also write every compared number of every step, one Parquet file per case, to "
+                             "every-number/ (details.csv keeps only the disagreeing ones of a large case); needs pyarrow")
     parser.add_argument("--digits", type=int, default=DIGITS, metavar="N",
                         help=f"significant digits of the numbers on the pages (default {DIGITS}; the CSV files keep every digit)")
     arguments = parser.parse_args(argv)
@@ -60,6 +68,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     if unknown or not formats:
         parser.error(f"--format: expected a comma-separated list of {', '.join(FORMATS)}, got {arguments.format!r}")
     arguments.formats = formats
+    if arguments.jobs < 1:
+        parser.error(f"--jobs: expected a whole number of at least 1, got {arguments.jobs}")
     return arguments
 
 
@@ -98,16 +108,22 @@ def default_out(arguments: argparse.Namespace) -> Path:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    if arguments.every_number and not every_number_available():
+        raise InvalidInput("--every-number writes Parquet files through pyarrow, which is not installed: "
+                           "pip install pyarrow (or the project's [parquet] extra)")
     implementation = load(arguments.impl) if arguments.impl else None
     cases, errors, paths = select(arguments)
     out = arguments.out if arguments.out is not None else default_out(arguments)
     inputs = case_files(paths)[0] + [case.data_file for case in cases if case.data_file is not None]
     check_out(out, inputs, protected=PROJECT_FOLDERS)
     with ReportFolder(out) as folder:
-        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True, implementation=implementation)
+        writer = CaseWriter(folder.staging, folder.out, frozenset(arguments.formats), arguments.digits,
+                            detail_columns(witnesses=True, implementation=implementation is not None))
+        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True, implementation=implementation,
+                           jobs=arguments.jobs, writer=writer, every_number=arguments.every_number)
         whole = not (arguments.paths or arguments.only or arguments.impl or arguments.dtype)
         catalog = check_all() if whole else None
-        write_report(tables, folder, arguments.formats, arguments.digits, catalog)
+        write_report(tables, folder, arguments.formats, arguments.digits, catalog, writer)
         folder.commit()
     for line in (line for error in tables.errors for line in error.lines()):
         print(f"invalid: {line}", file=sys.stderr)

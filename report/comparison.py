@@ -8,6 +8,7 @@ each witness the first wrong number: the first disagreeing element in the order 
 computation makes them. Everything after it is counted as its consequence.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,9 +61,6 @@ def array_scale(array: np.ndarray) -> float:
     finite = magnitudes[np.isfinite(magnitudes)]
     return float(finite.max()) if finite.size else 0.0
 
-
-def flat_indices(shape: tuple[int, ...]) -> list[str]:
-    return [format_index(index) for index in np.ndindex(*shape)] if shape else [""]
 
 
 def where(quantity: str, key: str, index: str = "") -> str:
@@ -129,14 +127,62 @@ def phase_before(case: Case, step: int, quantity: str) -> str:
 
 
 @dataclass
+class Layout:
+    """Where each recorded array sits when a step's arrays are laid end to end in computation order."""
+
+    items: list[tuple[str, str]]
+    shapes: list[tuple[int, ...]]
+    starts: np.ndarray  # offset of each array in the flat vector
+    sizes: np.ndarray
+    rows: np.ndarray  # each array's row in the comparison's per-array accumulators
+
+    @property
+    def total(self) -> int:
+        return int(self.sizes.sum())
+
+    def flat(self, step: Step, present: np.ndarray | None = None) -> np.ndarray:
+        """The step's arrays end to end as float64 (NaN for an array it lacks or has in another shape)."""
+        parts = []
+        for i, (item, shape) in enumerate(zip(self.items, self.shapes, strict=True)):
+            found = step.values.get(item)
+            if found is not None and np.shape(found) == shape:
+                parts.append(np.ravel(found))
+            else:
+                parts.append(np.full(self.sizes[i], np.nan))
+                if present is not None:
+                    present[i] = False
+        return np.concatenate(parts, dtype=np.float64) if parts else np.zeros(0)
+
+    def segment(self, positions: np.ndarray) -> np.ndarray:
+        """The array each flat position belongs to."""
+        return np.searchsorted(self.starts, positions, side="right") - 1
+
+    def labels(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(quantity, key, index) of each flat position, as object arrays."""
+        segments = self.segment(positions)
+        quantity = np.array([self.items[s][0] for s in segments], dtype=object)
+        key = np.array([self.items[s][1] for s in segments], dtype=object)
+        index = np.array([format_index(tuple(int(i) for i in np.unravel_index(p - self.starts[s], self.shapes[s])))
+                          if self.shapes[s] else "" for p, s in zip(positions, segments, strict=True)], dtype=object)
+        return quantity, key, index
+
+
+ACCUMULATED = {"steps": 0, "count": 0, "max_abs_err": 0.0, "max_normwise_err": 0.0, "max_ulps": np.nan,
+               "disagreeing": 0, "first_disagreeing_step": -1}
+
+
+@dataclass
 class Comparison:
+    """Compares step after step. Each step's arrays are laid end to end in computation order
+    (a `Layout`), so every witness is compared with one set of NumPy operations per step and
+    each array's figures come from segment reductions, not a loop over arrays or elements."""
+
     case: Case
     witnesses: list[str]  # besides the oracle: "reference", and "tape", "yours" when present
     full_table: bool = True
     tolerance: tuple[float, float] = (0.0, 0.0)
-    columns: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    labels: dict[str, list] = field(default_factory=dict)
-    arrays: dict[tuple[str, str, str], dict] = field(default_factory=dict)  # (quantity, key, witness) -> over steps
+    chunks: list[dict[str, np.ndarray]] = field(default_factory=list)  # details' rows, one chunk per step
+    every_number: Callable[[pd.DataFrame], None] | None = None  # receives every step's every row
     first: dict[str, FirstWrong] = field(default_factory=dict)
     disagreeing: dict[str, int] = field(default_factory=dict)
     compared: int = 0
@@ -146,111 +192,155 @@ class Comparison:
     def __post_init__(self) -> None:
         self.tolerance = engines_agree(self.case)
         self.order = self.case.order()
-        for name in ("step", "quantity", "param", "index"):
-            self.labels[name] = []
         self.disagreeing = {w: 0 for w in self.witnesses}
         self.missing = {w: set() for w in self.witnesses}
+        self.items: list[tuple[str, str]] = []  # every recorded array seen, in the order first seen
+        self.totals = {w: {name: np.array([], dtype=type(start)) for name, start in ACCUMULATED.items()}
+                       for w in self.witnesses}  # witness -> figure -> one number per item
+        self.layouts: dict[tuple, Layout] = {}
+        self.all_labels: dict[tuple, tuple] = {}
+
+    def layout(self, oracle: Step) -> Layout:
+        signature = tuple((item, np.shape(value)) for item, value in oracle.values.items())
+        if signature not in self.layouts:
+            shapes = dict(signature)
+            items = [item for item in sorted(shapes, key=self.order) if int(np.prod(shapes[item])) > 0]
+            new = [item for item in items if item not in self.items]
+            self.items.extend(new)
+            for figures in self.totals.values():
+                for name, start in ACCUMULATED.items():
+                    figures[name] = np.append(figures[name], np.full(len(new), start, dtype=figures[name].dtype))
+            sizes = np.array([int(np.prod(shapes[item])) for item in items], dtype=np.int64)
+            self.layouts[signature] = Layout(items, [shapes[item] for item in items],
+                                             np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64), sizes,
+                                             np.array([self.items.index(item) for item in items], dtype=np.int64))
+        return self.layouts[signature]
 
     def add(self, t: int, oracle: Step, witnesses: dict[str, Step]) -> None:
         """Compare one step: every array the oracle recorded, in computation order."""
+        layout = self.layout(oracle)
+        if not layout.items:
+            return
+        truth = layout.flat(oracle)
+        magnitude = np.abs(truth)
+        scale = np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), layout.starts)
         atol, rtol = self.tolerance
-        for item in sorted(oracle.values, key=self.order):
-            quantity, key = item
-            truth = np.asarray(oracle.values[item], dtype=np.float64)
-            scale = array_scale(truth)
-            tolerance = atol + rtol * scale
-            per_witness = {}
-            for name in self.witnesses:
-                step = witnesses.get(name)
-                found = None if step is None else step.values.get(item)
-                if found is None or np.shape(found) != truth.shape:
-                    if step is None:
-                        per_witness[name] = None  # this witness stopped: its failure is reported on its own
-                        continue
-                    self.missing[name].add((quantity, key, None if found is None else np.shape(found)))
-                    if name == "yours":  # a whole pass of your own need not give every quantity
-                        per_witness[name] = None
-                        continue
-                    found = np.full(truth.shape, np.nan)
-                value = np.asarray(found, dtype=np.float64)
-                ok = agrees(value, truth, tolerance)
-                per_witness[name] = (value, ok)
-                self.record_array(t, quantity, key, name, value, truth, ok, scale)
-            self.compared += truth.size
-            self.record_elements(t, quantity, key, truth, tolerance, per_witness)
+        tolerance = atol + rtol * scale  # per array: the normwise relative tolerance
+        per_element = np.repeat(tolerance, layout.sizes)
+        found: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = {}
+        for name in self.witnesses:
+            step = witnesses.get(name)
+            if step is None:
+                found[name] = None  # this witness stopped: its failure is reported on its own
+                continue
+            present = np.ones(len(layout.items), dtype=bool)
+            value = layout.flat(step, present)
+            for i in np.flatnonzero(~present):
+                item = layout.items[i]
+                shape = np.shape(step.values[item]) if item in step.values else None
+                self.missing[name].add((item[0], item[1], shape))
+            if name != "yours":  # a missing array is a disagreement; a whole pass of your own need not give every one
+                present[:] = True
+            ok = agrees(value, truth, per_element)
+            found[name] = (value, ok, present)
+            self.record_arrays(t, layout, name, value, truth, ok, present, scale, tolerance)
+        self.compared += truth.size
+        self.record_elements(t, layout, truth, per_element, found)
 
-    def record_array(self, t: int, quantity: str, key: str, name: str, value: np.ndarray, truth: np.ndarray,
-                     ok: np.ndarray, scale: float) -> None:
-        bad = int(ok.size - np.count_nonzero(ok))
+    def record_arrays(self, t: int, layout: Layout, name: str, value: np.ndarray, truth: np.ndarray, ok: np.ndarray,
+                      present: np.ndarray, scale: np.ndarray, tolerance: np.ndarray) -> None:
+        """Each array's figures for this step, folded into its totals over the steps."""
+        starts = layout.starts
         with np.errstate(invalid="ignore"):
             difference = np.abs(value - truth)
-        finite = difference[np.isfinite(difference)]
-        largest = float(finite.max()) if finite.size else 0.0
+        finite = np.isfinite(difference)
+        largest = np.maximum.reduceat(np.where(finite, difference, 0.0), starts)  # over the finite differences
+        max_abs = np.maximum.reduceat(np.where(finite, difference, np.inf), starts)  # inf if any is not finite
+        with np.errstate(divide="ignore", invalid="ignore"):
+            normwise = np.where(largest == 0, 0.0, np.where(scale > 0, largest / scale, np.inf))
         ulps = ulp_distance(value, truth, self.case.dtype)
-        row = self.arrays.setdefault((quantity, key, name), {
-            "case": self.case.name, "quantity": quantity, "param": key, "witness": name, "steps": 0, "count": 0,
-            "max_abs_err": 0.0, "max_normwise_err": 0.0, "max_ulps": np.nan, "disagreeing": 0,
-            "first_disagreeing_step": pd.NA, "ok": True})
-        row["steps"] += 1
-        row["count"] += truth.size
-        row["max_abs_err"] = max(row["max_abs_err"], largest if finite.size == difference.size else np.inf)
-        row["max_normwise_err"] = max(row["max_normwise_err"], 0.0 if largest == 0 else largest / scale if scale else np.inf)
-        if np.isfinite(ulps).any():
-            row["max_ulps"] = float(np.nanmax([row["max_ulps"], np.nanmax(ulps)]))
-        if bad:
-            row["disagreeing"] += bad
-            row["ok"] = False
-            if row["first_disagreeing_step"] is pd.NA:
-                row["first_disagreeing_step"] = t
-        if bad:
-            self.disagreeing[name] += bad
-            if name in self.first:
-                self.first[name].consequences += bad
-            else:
-                flat = int(np.flatnonzero(~ok.ravel())[0])
-                index = np.unravel_index(flat, truth.shape) if truth.shape else ()
-                atol, rtol = self.tolerance
-                self.first[name] = FirstWrong(
-                    name, t, quantity, key, format_index(tuple(int(i) for i in index)),
-                    float(value.ravel()[flat]), float(truth.ravel()[flat]), atol + rtol * scale,
-                    phase_before(self.case, t, quantity), consequences=bad - 1)
+        max_ulps = np.maximum.reduceat(np.where(np.isnan(ulps), -1.0, ulps), starts)
+        bad = np.add.reduceat((~ok).astype(np.int64), starts)
+        bad[~present] = 0
+        rows = layout.rows[present]
+        totals = self.totals[name]
+        totals["steps"][rows] += 1
+        totals["count"][rows] += layout.sizes[present]
+        totals["max_abs_err"][rows] = np.maximum(totals["max_abs_err"][rows], max_abs[present])
+        totals["max_normwise_err"][rows] = np.maximum(totals["max_normwise_err"][rows], normwise[present])
+        totals["max_ulps"][rows] = np.fmax(totals["max_ulps"][rows], np.where(max_ulps < 0, np.nan, max_ulps)[present])
+        totals["disagreeing"][rows] += bad[present]
+        newly = rows[(bad[present] > 0) & (totals["first_disagreeing_step"][rows] < 0)]
+        totals["first_disagreeing_step"][newly] = t
+        count = int(bad.sum())
+        if not count:
+            return
+        self.disagreeing[name] += count
+        if name in self.first:
+            self.first[name].consequences += count
+            return
+        position = int(np.flatnonzero(~ok & np.repeat(present, layout.sizes))[0])
+        segment = int(layout.segment(np.array([position]))[0])
+        quantity, key = layout.items[segment]
+        index = np.unravel_index(position - layout.starts[segment], layout.shapes[segment]) if layout.shapes[segment] else ()
+        self.first[name] = FirstWrong(
+            name, t, quantity, key, format_index(tuple(int(i) for i in index)), float(value[position]),
+            float(truth[position]), float(tolerance[segment]), phase_before(self.case, t, quantity),
+            consequences=count - 1)
 
-    def record_elements(self, t: int, quantity: str, key: str, truth: np.ndarray, tolerance: float,
-                        per_witness: dict) -> None:
-        keep = np.ones(truth.size, dtype=bool)
-        if not self.full_table:
-            keep = np.zeros(truth.size, dtype=bool)
-            for found in per_witness.values():
-                if found is not None:
-                    keep |= ~found[1].ravel()
-            if not keep.any() or self.disagreeing_rows >= MAX_DISAGREEING_ROWS:
+    def record_elements(self, t: int, layout: Layout, truth: np.ndarray, tolerance: np.ndarray, found: dict) -> None:
+        """details: every element while the case is small, else the disagreeing ones; every
+        element of every step to `every_number` when it is given."""
+        everything = self.full_table or self.every_number is not None
+        if everything:
+            positions = np.arange(truth.size)
+            signature = (tuple(layout.items), tuple(layout.shapes))
+            if signature not in self.all_labels:
+                self.all_labels[signature] = layout.labels(positions)
+            labels = self.all_labels[signature]
+            chunk = self.chunk(t, layout, positions, labels, truth, tolerance, found)
+            if self.every_number is not None:
+                self.every_number(self.table(chunk))
+            if self.full_table:
+                self.chunks.append(chunk)
                 return
-            self.disagreeing_rows += int(keep.sum())
-        count = int(keep.sum())
-        indices = flat_indices(truth.shape)
-        self.labels["step"].append(np.full(count, t))
-        self.labels["quantity"].append(np.full(count, quantity, dtype=object))
-        self.labels["param"].append(np.full(count, key, dtype=object))
-        self.labels["index"].append(np.asarray(indices, dtype=object)[keep])
-        self._column("oracle", truth.ravel()[keep])
-        self._column("tolerance", np.full(count, tolerance))
-        for name in self.witnesses:
-            found = per_witness.get(name)
-            if found is not None:
-                self._column(f"value:{name}", found[0].ravel()[keep])
-                self._column(f"ok:{name}", found[1].ravel()[keep].astype(np.float64))
-            else:  # not compared: empty in the table
-                self._column(f"value:{name}", np.full(count, np.nan))
-                self._column(f"ok:{name}", np.full(count, np.nan))
+        keep = np.zeros(truth.size, dtype=bool)
+        for witness in found.values():
+            if witness is not None:
+                value, ok, present = witness
+                keep |= ~ok & np.repeat(present, layout.sizes)
+        if not keep.any() or self.disagreeing_rows >= MAX_DISAGREEING_ROWS:
+            return
+        positions = np.flatnonzero(keep)
+        self.disagreeing_rows += positions.size
+        self.chunks.append(self.chunk(t, layout, positions, layout.labels(positions), truth, tolerance, found))
 
-    def _column(self, name: str, values: np.ndarray) -> None:
-        self.columns.setdefault(name, []).append(values)
+    def chunk(self, t: int, layout: Layout, positions: np.ndarray, labels: tuple, truth: np.ndarray,
+              tolerance: np.ndarray, found: dict) -> dict[str, np.ndarray]:
+        """The rows of one step at `positions`, as columns (labels, the oracle, each witness's value and ok)."""
+        quantity, key, index = labels
+        columns = {"step": np.full(positions.size, t), "quantity": quantity, "param": key, "index": index,
+                   "oracle": truth[positions], "tolerance": tolerance[positions]}
+        for name in self.witnesses:
+            witness = found.get(name)
+            if witness is not None:
+                value, ok, present = witness
+                shown = np.repeat(present, layout.sizes)[positions]
+                columns[f"value:{name}"] = np.where(shown, value[positions], np.nan)
+                columns[f"ok:{name}"] = np.where(shown, ok[positions].astype(np.float64), np.nan)
+            else:  # not compared: empty in the table
+                columns[f"value:{name}"] = np.full(positions.size, np.nan)
+                columns[f"ok:{name}"] = np.full(positions.size, np.nan)
+        return columns
 
     def details(self) -> pd.DataFrame:
         """One row per compared number (or per disagreeing number above FULL_TABLE_LIMIT)."""
-        if not self.labels["step"]:
+        if not self.chunks:
             return pd.DataFrame(columns=DETAIL_COLUMNS)
-        joined = {name: np.concatenate(parts) for name, parts in {**self.labels, **self.columns}.items()}
+        return self.table({name: np.concatenate([chunk[name] for chunk in self.chunks]) for name in self.chunks[0]})
+
+    def table(self, joined: dict[str, np.ndarray]) -> pd.DataFrame:
+        """details.csv's columns from a chunk's columns."""
         oracle = joined["oracle"]
         table = pd.DataFrame({"case": self.case.name, "step": joined["step"], "quantity": joined["quantity"],
                               "param": joined["param"], "index": joined["index"]})
@@ -276,7 +366,18 @@ class Comparison:
 
     def array_table(self) -> pd.DataFrame:
         """One row per recorded array and witness, over every step."""
-        table = pd.DataFrame(list(self.arrays.values()), columns=ARRAY_COLUMNS)
+        rows = []
+        for i, (quantity, key) in enumerate(self.items):
+            for name in self.witnesses:
+                totals = self.totals[name]
+                if totals["steps"][i] == 0:
+                    continue  # never compared (an array your code does not give)
+                first = int(totals["first_disagreeing_step"][i])
+                rows.append({"case": self.case.name, "quantity": quantity, "param": key, "witness": name,
+                             **{figure: values[i].item() for figure, values in totals.items()},
+                             "first_disagreeing_step": pd.NA if first < 0 else first,
+                             "ok": bool(totals["disagreeing"][i] == 0)})
+        table = pd.DataFrame(rows, columns=ARRAY_COLUMNS)
         return table.astype({"first_disagreeing_step": "Int64"})
 
 

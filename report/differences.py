@@ -13,6 +13,7 @@ from reference.finite_differences import Differences
 from report.comparison import array_scale
 from report.tolerances import across_a_kink, engines_agree, finite_difference_tolerance
 
+FD_DETAIL_COLUMNS = ["finite_diff", "fd_abs_err", "fd_tolerance", "fd_ok"]  # beside step 0's gradients in details.csv
 FD_COLUMNS = ["case", "quantity", "param", "index", "finite_diff", "oracle", "fd_abs_err", "fd_tolerance", "fd_ok",
               "kink", "checked", "of"]
 

@@ -231,6 +231,10 @@ class ReportFolder:
     def write_text(self, relative: str, text: str) -> None:
         self.path(relative).write_text(text, encoding="utf-8")
 
+    def adopt(self, written: list[str]) -> None:
+        """Record files written into the staging folder by another process."""
+        self.written.extend(name for name in written if name not in self.written)
+
     def commit(self) -> Path:
         """Swap the finished report into place; remove the report it replaces."""
         os.chmod(self.staging, 0o755)

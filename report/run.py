@@ -30,11 +30,14 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 class EngineFailure(Exception):
     """The oracle or the reference raised on a valid case: the case disagrees, the others still run."""
 
-    def __init__(self, case: Case, engine: str, error: BaseException) -> None:
+    def __init__(self, case: Case, engine: str, error: BaseException | str) -> None:
         self.case = case
         self.engine = engine
-        self.message = f"the {engine} failed on this case: {type(error).__name__}: {error}"
+        self.message = error if isinstance(error, str) else f"the {engine} failed on this case: {type(error).__name__}: {error}"
         super().__init__(self.message)
+
+    def __reduce__(self):  # sent back from a worker process
+        return (EngineFailure, (self.case, self.engine, self.message))
 
 
 @dataclass
@@ -55,6 +58,8 @@ class CaseResult:
     missing: dict[str, list] = field(default_factory=dict)
     extras: Extras | None = None
     disagreeing: dict[str, int] = field(default_factory=dict)
+    summary: dict | None = None  # the summary table's row (report/tables.py)
+    files: list[str] = field(default_factory=list)  # files written for this case, when pages are written as it runs
 
     def witness_agrees(self, witness: str) -> bool:
         return witness not in self.failures and self.disagreeing.get(witness, 0) == 0
@@ -132,13 +137,15 @@ def kept_steps(case: Case) -> set[int]:
 
 def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool = True,
              progress: Progress | None = None, full_table: bool | None = None,
-             recorded: dict[str, list[Step]] | None = None, only_yours: bool = False) -> CaseResult:
+             recorded: dict[str, list[Step]] | None = None, only_yours: bool = False,
+             every_number: Callable[[pd.DataFrame], None] | None = None) -> CaseResult:
     """Every engine on one case, step by step, compared; raises EngineFailure if the oracle or
     the reference fails (a failing tape or user implementation is reported, not raised).
 
     `recorded` replaces engines by recordings already made (engine -> list of steps), for tests.
     `only_yours` runs torch and the implementation alone, and stops once its first wrong number
-    is explained (for a quick check of a user's code).
+    is explained (for a quick check of a user's code). `every_number` receives every compared
+    number, a step at a time (report/every_number.py).
     """
     engines: dict[str, Iterator[Step]] = {"oracle": oracle.steps(case)}
     if not only_yours:
@@ -150,7 +157,7 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     for name, steps in (recorded or {}).items():
         engines[name] = iter(steps)
     names = [name for name in engines if name != "oracle"]
-    comparison = Comparison(case, names)  # full or not is decided after step 0, from the size of a step
+    comparison = Comparison(case, names, every_number=every_number)  # full or not: decided at step 0, by size
     seconds: dict[str, float] = {}
     failures: dict[str, str] = {}
     kept: dict[int, dict[str, Step]] = {}
@@ -221,7 +228,7 @@ def explain_first(case: Case, first: FirstWrong, window: dict[int, dict[str, Ste
 
 def with_finite_differences(details: pd.DataFrame, differences: pd.DataFrame) -> pd.DataFrame:
     """details.csv's finite-difference columns: the checked elements' values beside step 0's gradients."""
-    columns = ["finite_diff", "fd_abs_err", "fd_tolerance", "fd_ok"]
+    columns = fd_compare.FD_DETAIL_COLUMNS
     if not len(differences) or not len(details):
         return details
     elements = differences[differences["index"] != "direction"][["quantity", "param", "index", *columns]].assign(step=0)

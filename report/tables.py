@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,13 @@ from reference.blocks import Blocks
 from reference.plugin import Implementation, load_implementation
 from report.comparison import ARRAY_COLUMNS, DETAIL_COLUMNS
 from report.differences import FD_COLUMNS
+from report.every_number import FOLDER, EveryNumber
 from report.expectations import EXPECTATION_COLUMNS
+from report.parallel import run_all
 from report.run import CaseResult, EngineFailure, run_case
+
+if TYPE_CHECKING:
+    from report.write import CaseWriter
 
 SUMMARY_COLUMNS = ["case", "title", "dtype", "steps", "compared", "max_abs_err", "max_rel_err", "max_normwise_err",
                    "max_ulps", "expectations_passed", "expectations_total", "expectations_not_checkable",
@@ -115,25 +121,82 @@ def invalid_row(error: CaseError) -> dict:
     return row
 
 
+@dataclass(frozen=True)
+class Settings:
+    """How each case of a run is run; sent to every worker process."""
+
+    witnesses: bool = True
+    implementation: "str | Blocks | None" = None  # a source is loaded again in each worker
+    progress: bool = False
+    total: int = 0
+    writer: "CaseWriter | None" = None  # writes each case's page and table rows as soon as it is run
+    every_number: bool = False  # with a writer: every compared number to every-number/<case>.parquet
+
+
+_loaded: dict[str, Blocks] = {}
+
+
+def blocks_of(implementation: "str | Blocks | None") -> Blocks | None:
+    if isinstance(implementation, str):
+        if implementation not in _loaded:
+            _loaded[implementation] = load_implementation(implementation).blocks
+        return _loaded[implementation]
+    return implementation
+
+
+def run_one(settings: Settings, position: int, case: Case) -> "CaseResult | EngineFailure":
+    """One case, its summary row, and (with a writer) its files written and its bulk dropped."""
+    display = Progress(settings.progress).case(position + 1, settings.total, case)
+    sink = EveryNumber(settings.writer.staging / FOLDER / f"{case.name}.parquet") \
+        if settings.writer is not None and settings.every_number else None
+    try:
+        result = run_case(case, blocks_of(settings.implementation), settings.witnesses, display, every_number=sink)
+    except EngineFailure as failure:
+        return failure
+    finally:
+        if sink is not None:
+            sink.close()
+    result.summary = summary_row(result)
+    if settings.writer is not None:
+        result.files = settings.writer.write(position, result)
+        if sink is not None and sink.path.exists():
+            result.files.append(f"{FOLDER}/{sink.path.name}")
+        result.details = result.details.iloc[:0]
+        result.kept = {}
+    return result
+
+
+def cost(task: tuple) -> float:
+    """A rough measure of a case's run time, to start the longest first."""
+    case = task[2]
+    return (case.steps + 1) * (sum(np.size(v) for v in case.parameters().values()) + 200)
+
+
+def _run_task(task: tuple) -> "CaseResult | EngineFailure":
+    return run_one(*task)
+
+
 def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = None, progress: bool = False,
-              witnesses: bool = True, implementation: "Implementation | Blocks | None" = None) -> Tables:
-    """Run loaded cases; `errors` (invalid files) are listed in the summary beside them."""
+              witnesses: bool = True, implementation: "Implementation | Blocks | str | None" = None,
+              jobs: int = 1, writer: "CaseWriter | None" = None, every_number: bool = False) -> Tables:
+    """Run loaded cases, `jobs` at a time in worker processes (1: in this one); `errors` (invalid
+    files) are listed in the summary beside them. A `writer` writes each case's page as it finishes."""
     if isinstance(implementation, Implementation):
-        implementation = implementation.blocks
+        implementation = implementation.source if isinstance(implementation.source, str) and jobs > 1 \
+            else implementation.blocks
+    if isinstance(implementation, Blocks):
+        jobs = 1  # functions of a module loaded from a file cannot be sent to another process
     if dtype is not None:
         cases = [case.with_dtype(dtype) for case in cases]
-    display = Progress(progress)
+    settings = Settings(witnesses, implementation, progress, len(cases), writer, every_number)
     results, failures = [], []
-    for i, case in enumerate(cases, 1):
-        try:
-            results.append(run_case(case, implementation, witnesses, display.case(i, len(cases), case)))
-        except EngineFailure as failure:
-            failures.append(failure)
+    for outcome in run_all(_run_task, [(settings, i, case) for i, case in enumerate(cases)], jobs, cost):
+        (failures if isinstance(outcome, EngineFailure) else results).append(outcome)
     return gather(results, failures, errors)
 
 
 def gather(results: list[CaseResult], failures: list[EngineFailure], errors: list[CaseError]) -> Tables:
-    rows = [summary_row(r) for r in results] + [failed_row(f) for f in failures] + [invalid_row(e) for e in errors]
+    rows = [r.summary or summary_row(r) for r in results] + [failed_row(f) for f in failures] + [invalid_row(e) for e in errors]
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
         {"steps": int, "compared": int, "expectations_passed": int, "expectations_total": int,
          "expectations_not_checkable": int, "fd_checked": "Int64"})
@@ -150,19 +213,22 @@ def gather(results: list[CaseResult], failures: list[EngineFailure], errors: lis
 
 
 def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = (), progress: bool = False,
-            witnesses: bool = True, impl: "str | Path | ModuleType | Implementation | None" = None) -> Tables:
+            witnesses: bool = True, impl: "str | Path | ModuleType | Implementation | None" = None,
+            jobs: int = 1) -> Tables:
     """Run every case under `paths` (default: the built-in cases) and return the tables.
 
     `dtype` runs every case in that precision; `only` keeps the cases with those names;
     `witnesses` adds the reference's tape and finite differences; `impl` (a file, a module name
-    or a module) adds your building blocks as a third engine (reference/plugin.py). Invalid
+    or a module) adds your building blocks as a third engine (reference/plugin.py); `jobs` runs
+    that many cases at a time in worker processes (report/parallel.py). Invalid
     files appear in the summary with verdict `invalid`; the valid ones still run.
     """
     cases, errors = load_cases(paths or (BUILTIN_CASES,))
     if only:
         cases = [case for case in cases if case.name in set(only)]
     implementation = impl if impl is None or isinstance(impl, Implementation) else load_implementation(impl)
-    return run_cases(cases, errors, dtype=dtype, progress=progress, witnesses=witnesses, implementation=implementation)
+    return run_cases(cases, errors, dtype=dtype, progress=progress, witnesses=witnesses, implementation=implementation,
+                     jobs=jobs)
 
 
 def exit_code(tables: Tables) -> int:

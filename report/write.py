@@ -8,12 +8,16 @@ largest errors, seconds) are in the CSV files and index.html.
 """
 
 import os
+import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from report import html
+from report.comparison import DETAIL_COLUMNS, WITNESS_COLUMNS
+from report.differences import FD_DETAIL_COLUMNS
 from report.folder import ReportFolder
 from report.format import DIGITS, Table, fraction, plural
 from report.pages import Links, Page, case_page, catalog_page
@@ -22,6 +26,7 @@ from report.tables import Tables
 FORMATS = ("csv", "md", "html", "png")
 DEFAULT_OUT = Path(__file__).resolve().parent / "output"
 PARTIAL_OUT = Path("backprop-report")  # in the working folder: a partial run never replaces the built-in report
+PARTS = ".details-parts"  # each case's rows of details.csv, joined in order at the end
 CSV_FILES = ("summary.csv", "details.csv", "arrays.csv", "expectations.csv", "finite_differences.csv")
 
 
@@ -79,7 +84,24 @@ def page_markdown(page: Page) -> str:
     return "\n".join(lines)
 
 
-def pictures(result, folder: ReportFolder) -> dict[str, tuple[str, str, str]]:
+class Files:
+    """Files written under a folder, each listed for the report's marker (report/folder.py)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written: list[str] = []
+
+    def path(self, relative: str) -> Path:
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.written.append(relative)
+        return target
+
+    def write_text(self, relative: str, text: str) -> None:
+        self.path(relative).write_text(text, encoding="utf-8")
+
+
+def pictures(result, folder: "Files | ReportFolder") -> dict[str, tuple[str, str, str]]:
     """PNG and SVG files for one case page: kind -> (png, svg, caption)."""
     from report.plots import loss_curve, weight_sweep
 
@@ -94,6 +116,60 @@ def pictures(result, folder: ReportFolder) -> dict[str, tuple[str, str, str]]:
     return made
 
 
+def write_case(result, folder: "Files | ReportFolder", out: Path, formats: Iterable[str], digits: int) -> None:
+    """One case's page (Markdown and/or HTML) and its pictures."""
+    links = Links(details="../details.csv" if "csv" in formats else "",
+                  case_file=case_file_link(result.case.path, out),
+                  pictures=pictures(result, folder) if "png" in formats else {})
+    page = case_page(result, links, digits)
+    if "md" in formats:
+        folder.write_text(f"cases/{result.case.name}.md", page_markdown(page))
+    if "html" in formats:
+        folder.write_text(f"cases/{result.case.name}.html", html.page(page.blocks, page.name))
+
+
+@dataclass(frozen=True)
+class CaseWriter:
+    """Writes each case's page, pictures and rows of details.csv as soon as the case has run (in
+    whichever process ran it), so that a run holds one case's details in memory at a time."""
+
+    staging: Path
+    out: Path
+    formats: frozenset[str]
+    digits: int
+    detail_columns: tuple[str, ...]
+
+    def part(self, position: int) -> Path:
+        return self.staging / PARTS / f"{position:06d}.csv"
+
+    def write(self, position: int, result) -> list[str]:
+        files = Files(self.staging)
+        write_case(result, files, self.out, self.formats, self.digits)
+        if "csv" in self.formats:
+            self.part(position).parent.mkdir(exist_ok=True)
+            details = result.details.reindex(columns=list(self.detail_columns))
+            details.to_csv(self.part(position), index=False, header=False, float_format=None, lineterminator="\n")
+        return files.written
+
+    def join_details(self, positions: int, folder: ReportFolder) -> None:
+        """details.csv: the header, then each case's rows in the cases' order; the parts removed."""
+        with open(folder.path("details.csv"), "wb") as joined:
+            joined.write((",".join(self.detail_columns) + "\n").encode())
+            for position in range(positions):
+                part = self.part(position)
+                if part.exists():
+                    with open(part, "rb") as rows:
+                        shutil.copyfileobj(rows, joined)
+        shutil.rmtree(self.staging / PARTS, ignore_errors=True)
+
+
+def detail_columns(witnesses: bool, implementation: bool) -> tuple[str, ...]:
+    """details.csv's columns for a run with these witnesses."""
+    names = [name for name, present in (("tape", witnesses), ("yours", implementation)) if present]
+    return (*DETAIL_COLUMNS, *[column for name in names for column in WITNESS_COLUMNS[name]],
+            *(FD_DETAIL_COLUMNS if witnesses else ()))
+
+
 def case_file_link(path: str, out: Path) -> str:
     try:
         return Path(os.path.relpath(Path(path).resolve(), (out / "cases").resolve())).as_posix()
@@ -102,8 +178,9 @@ def case_file_link(path: str, out: Path) -> str:
 
 
 def write_report(tables: Tables, folder: ReportFolder, formats: Iterable[str] = FORMATS, digits: int = DIGITS,
-                 catalog: list | None = None) -> None:
-    """Write every requested format for `tables` (and the catalog of mistakes, when given) into `folder`."""
+                 catalog: list | None = None, writer: CaseWriter | None = None) -> None:
+    """Write every requested format for `tables` (and the catalog of mistakes, when given) into
+    `folder`; given the `writer` the run used, the case pages and details rows it wrote are kept."""
     formats = set(formats)
     if catalog is not None:
         page = catalog_page(catalog, digits)
@@ -114,16 +191,15 @@ def write_report(tables: Tables, folder: ReportFolder, formats: Iterable[str] = 
     if "csv" in formats:
         for name, frame in zip(CSV_FILES, (tables.summary, tables.details, tables.arrays, tables.expectations,
                                             tables.finite_differences), strict=True):
-            write_csv(frame, folder.path(name))
+            if name == "details.csv" and writer is not None:
+                writer.join_details(len(tables.results) + len(tables.failures), folder)
+            else:
+                write_csv(frame, folder.path(name))
     for result in tables.results:
-        links = Links(details="../details.csv" if "csv" in formats else "",
-                      case_file=case_file_link(result.case.path, folder.out),
-                      pictures=pictures(result, folder) if "png" in formats else {})
-        page = case_page(result, links, digits)
-        if "md" in formats:
-            folder.write_text(f"cases/{result.case.name}.md", page_markdown(page))
-        if "html" in formats:
-            folder.write_text(f"cases/{result.case.name}.html", html.page(page.blocks, page.name))
+        if writer is None:
+            write_case(result, folder, folder.out, formats, digits)
+        else:
+            folder.adopt(result.files)
     if "md" in formats:
         folder.write_text("summary.md", summary_markdown(tables, catalog))
     if "html" in formats:

@@ -40,6 +40,16 @@ def test_a_mistake_exits_1_with_the_first_wrong_number_and_its_hint(tmp_path: Pa
     assert "Your implementation: DISAGREE" in page and "| yours |" in page
 
 
+def test_worker_processes_load_your_file_and_find_the_same_mistake(tmp_path: Path) -> None:
+    impl, correct = str(ROOT / "mistakes" / "sigmoid_derivative_on_z.py"), str(PLUGINS / "correct_sigmoid.py")
+    assert main(["--impl", impl, MAZUR, TANH, "--jobs", "2", "--out", str(tmp_path / "wrong")]) == 1
+    assert main(["--impl", correct, MAZUR, TANH, "--jobs", "2", "--out", str(tmp_path / "right")]) == 0
+    summary = pd.read_csv(tmp_path / "wrong" / "summary.csv", keep_default_na=False).set_index("case")
+    assert summary.loc["mazur-2-2-2-eta-0.1", "yours_verdict"] == "DISAGREE"
+    assert "sigmoid's derivative evaluated on z" in summary.loc["mazur-2-2-2-eta-0.1", "message"]
+    assert summary.loc["act-tanh", "yours_verdict"] == "agree"  # no sigmoid in it
+
+
 @pytest.mark.parametrize("source,fragment", [
     ("no_such_file.py", "no such file"),
     ("no_such_module_anywhere", "cannot import it"),

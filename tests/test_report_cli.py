@@ -87,7 +87,7 @@ def test_engine_error_is_a_disagreement_and_the_other_cases_still_run(folder: Pa
 
     monkeypatch.setattr(oracle, "steps", failing_steps)
     out = tmp_path / "out"
-    assert main([str(folder), "--out", str(out)]) == 1
+    assert main([str(folder), "--out", str(out), "--jobs", "1"]) == 1  # the patch lives in this process
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False).set_index("case")
     assert summary.loc["seed-linear-60x", "verdict"] == "agree"
     assert summary.loc["other", "verdict"] == "DISAGREE"

@@ -15,13 +15,14 @@ SMALL = ["seed-linear-60x", "mazur-2-2-2-eta-0.1", "opt-adam", "loss-cross-entro
 
 
 def write_twice(tmp_path: Path) -> tuple[Path, Path]:
+    """The same cases run in this process, then two at a time in worker processes."""
     first, second = tmp_path / "one", tmp_path / "two"
-    for out in (first, second):
-        assert main(["--out", str(out), "--only", *SMALL]) == 0
+    for out, jobs in ((first, "1"), (second, "2")):
+        assert main(["--out", str(out), "--jobs", jobs, "--only", *SMALL]) == 0
     return first, second
 
 
-def test_two_runs_write_identical_files_but_the_timings(tmp_path: Path) -> None:
+def test_a_serial_and_a_parallel_run_write_identical_files_but_the_timings(tmp_path: Path) -> None:
     first, second = write_twice(tmp_path)
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert {p.suffix for p in files} >= {".csv", ".md", ".png", ".svg", ".html"}

@@ -1,0 +1,87 @@
+"""Run cases in worker processes, one case per task, results handed back in the cases' order.
+
+Workers are forked from a server process that has imported torch and NumPy once and never
+computed anything (multiprocessing's "forkserver"), so each worker starts in milliseconds and no
+thread pool is copied mid-use. Each worker and the serial path compute with torch on one thread
+and NumPy's BLAS on one thread, so a parallel run writes the same bytes as a serial one.
+Ctrl-C and SIGTERM are the parent's to handle: workers ignore them and are terminated.
+"""
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+PRELOAD = ["numpy", "torch", "pandas", "matplotlib", "oracle", "reference", "report.run", "report.write"]
+
+
+def default_jobs() -> int:
+    """Every core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def one_thread() -> None:
+    """torch on one thread (NumPy's BLAS is set through the environment before it loads)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _start_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    one_thread()
+
+
+def _call(packed: tuple[Callable, int, object]) -> tuple[int, object]:
+    function, position, task = packed
+    return position, function(task)
+
+
+def run_all(function: Callable[[Task], Result], tasks: Sequence[Task], jobs: int,
+            cost: Callable[[Task], float] = lambda task: 0.0) -> Iterator[Result]:
+    """function(task) for every task, yielded in the tasks' order; `jobs` processes (1: here).
+
+    The costliest tasks start first (`cost` estimates it) so that a long case does not start last.
+    """
+    jobs = max(1, min(jobs, len(tasks)))
+    if jobs == 1:
+        import torch
+
+        threads = torch.get_num_threads()
+        one_thread()
+        try:
+            for task in tasks:
+                yield function(task)
+        finally:
+            torch.set_num_threads(threads)
+        return
+    saved = {name: os.environ.get(name) for name in ONE_THREAD}
+    os.environ.update({name: "1" for name in ONE_THREAD})  # read by the server process when it loads NumPy
+    try:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        pool = context.Pool(jobs, initializer=_start_worker)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    order = sorted(range(len(tasks)), key=lambda i: -cost(tasks[i]))
+    try:
+        waiting: dict[int, object] = {}
+        following = 0
+        for position, result in pool.imap_unordered(_call, [(function, i, tasks[i]) for i in order]):
+            waiting[position] = result
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
