@@ -3,7 +3,9 @@
 Workers are forked from a server process that has imported torch and NumPy once and never
 computed anything (multiprocessing's "forkserver"), so each worker starts in milliseconds and no
 thread pool is copied mid-use. Each worker and the serial path compute with torch on one thread
-and NumPy's BLAS on one thread, so a parallel run writes the same bytes as a serial one.
+and NumPy's BLAS with its own default threads, as this process does: a parallel run writes the
+same bytes as a serial one (a test checks it; a BLAS on another number of threads may round a
+large product differently, so the workers must not be given fewer).
 Ctrl-C and SIGTERM are the parent's to handle: workers ignore them and are terminated.
 """
 
@@ -15,7 +17,6 @@ from typing import TypeVar
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
-ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 PRELOAD = ["numpy", "torch", "pandas", "matplotlib", "oracle", "reference", "report.run", "report.write"]
 
 
@@ -25,7 +26,7 @@ def default_jobs() -> int:
 
 
 def one_thread() -> None:
-    """torch on one thread (NumPy's BLAS is set through the environment before it loads)."""
+    """torch on one thread: its kernels then sum in one order whichever process runs them."""
     import torch
 
     torch.set_num_threads(1)
@@ -60,18 +61,9 @@ def run_all(function: Callable[[Task], Result], tasks: Sequence[Task], jobs: int
         finally:
             torch.set_num_threads(threads)
         return
-    saved = {name: os.environ.get(name) for name in ONE_THREAD}
-    os.environ.update({name: "1" for name in ONE_THREAD})  # read by the server process when it loads NumPy
-    try:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        pool = context.Pool(jobs, initializer=_start_worker)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    pool = context.Pool(jobs, initializer=_start_worker)
     order = sorted(range(len(tasks)), key=lambda i: -cost(tasks[i]))
     try:
         waiting: dict[int, object] = {}

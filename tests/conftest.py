@@ -45,3 +45,12 @@ settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=10000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n auto`, every test of one built-in case goes to one worker, which then runs
+    each engine on that case once (the recordings above are kept per process)."""
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        if spec is not None and isinstance(spec.params.get("builtin_case"), Case):
+            item.add_marker(pytest.mark.xdist_group(spec.params["builtin_case"].name))

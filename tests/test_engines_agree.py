@@ -40,7 +40,8 @@ def test_every_engine_used_the_rows_the_schedule_gives(builtin_case: Case) -> No
     assert len(reference) == len(oracle) == len(schedule) == builtin_case.steps + 1
     for t, rows in enumerate(schedule):
         assert np.array_equal(reference[t].batch, rows) and np.array_equal(oracle[t].batch, rows), f"step {t}"
-        assert np.array_equal(builtin_case.schedule.batch(t), rows), f"step {t}: random access"
+    for t in sorted({*range(0, len(schedule), max(1, len(schedule) // 40)), len(schedule) - 1}):
+        assert np.array_equal(builtin_case.schedule.batch(t), schedule[t]), f"step {t}: random access"  # O(t) each
 
 
 def test_finite_differences_match_oracle_at_step_0(builtin_case: Case) -> None:

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from conftest import builtin_cases, run
 
@@ -34,6 +35,39 @@ def test_a_serial_and_a_parallel_run_write_identical_files_but_the_timings(tmp_p
     one = pd.read_csv(first / "summary.csv", keep_default_na=False).drop(columns=timings)
     two = pd.read_csv(second / "summary.csv", keep_default_na=False).drop(columns=timings)
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_case_large_enough_for_a_threaded_blas_writes_the_same_bytes_in_a_worker(tmp_path: Path) -> None:
+    generator = np.random.default_rng(5)
+    inputs, targets = generator.normal(size=(64, 500)).round(4), generator.integers(0, 10, 64)  # products BLAS splits
+    (tmp_path / "wide.toml").write_text(f"""name = "wide"
+[model]
+inputs = 500
+[model.init]
+seed = 2
+scheme = "kaiming_uniform"
+[[model.layers]]
+units = 256
+activation = "relu"
+[[model.layers]]
+units = 10
+activation = "identity"
+[data]
+inputs = {inputs.tolist()}
+targets = {targets.tolist()}
+[loss]
+name = "cross_entropy"
+[training]
+optimizer = "sgd"
+learning_rate = 0.1
+steps = 2
+""", encoding="utf-8")
+    linear = ROOT / "cases" / "seed-linear-60x.toml"
+    for jobs in ("1", "2"):
+        assert main([str(tmp_path / "wide.toml"), str(linear), "--jobs", jobs, "--format", "csv",
+                     "--out", str(tmp_path / jobs)]) == 0
+    for name in ("details.csv", "arrays.csv", "finite_differences.csv"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 
 
 def test_summary_has_the_documented_columns(tmp_path: Path) -> None:
