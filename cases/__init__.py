@@ -3,6 +3,7 @@
 from cases.case import Case, Expect, Layer, Step, format_index, parse_element
 from cases.errors import CaseError, did_you_mean
 from cases.files import case_files
+from cases.graph import GraphCase, Node
 from cases.loader import BUILTIN_CASES, load_case, load_cases, loads_case
 from cases.vocabulary import DTYPES
 
@@ -12,6 +13,7 @@ __all__ = [
     "Case",
     "CaseError",
     "Expect",
+    "GraphCase",
     "Layer",
     "Step",
     "case_files",
@@ -20,5 +22,6 @@ __all__ = [
     "load_case",
     "load_cases",
     "loads_case",
+    "Node",
     "parse_element",
 ]

@@ -18,6 +18,7 @@ from cases.errors import CaseError, Invalid
 from cases.expect import Model, read_expects, read_tolerance
 from cases.fields import Fields, shape_text
 from cases.files import case_files, parse_toml, read_text, shown_path
+from cases.graph import GraphCase, is_graph, read_graph
 from cases.model import read_model
 from cases.training import check_loss_fits, check_targets, read_loss, read_training
 from cases.vocabulary import DTYPES
@@ -25,9 +26,10 @@ from cases.vocabulary import DTYPES
 NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 BUILTIN_CASES = Path(__file__).resolve().parent
 TOP_LEVEL = ["name", "title", "source", "dtype", "model", "data", "loss", "training", "expect", "tolerance", "limits"]
+GRAPH_TOP_LEVEL = ["name", "title", "source", "dtype", "graph", "training", "expect", "tolerance", "limits"]
 
 
-def load_case(path: str | Path) -> Case:
+def load_case(path: str | Path) -> Case | GraphCase:
     """Load one case file; raise `CaseError` listing every problem found."""
     path = Path(path)
     shown = shown_path(path)
@@ -70,14 +72,23 @@ def load_cases(paths: Iterable[str | Path] = (BUILTIN_CASES,)) -> tuple[list[Cas
     return cases, errors
 
 
-def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case:
+def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCase:
     """Every section is read even when another has problems, so the error lists them all."""
-    fields.keys(raw, "", TOP_LEVEL)
+    fields.keys(raw, "", GRAPH_TOP_LEVEL if is_graph(raw) else TOP_LEVEL)
     name = fields.part(read_name, fields, raw)
     title = fields.part(fields.value, raw, "title", "title", (str,), name or "")
     source = fields.part(fields.value, raw, "source", "source", (str,), "")
     dtype = fields.part(fields.choice, raw, "dtype", "dtype", DTYPES, "float64")
     limits = size_limits.read_limits(fields, raw)
+    if is_graph(raw):
+        graph = fields.part(read_graph, fields, raw, dtype)
+        tolerance = fields.part(read_tolerance, fields, raw.get("tolerance"))
+        error = fields.error()
+        if error is not None:
+            raise error
+        case = GraphCase(name=name, title=title, source=source, dtype="float64", path=fields.path,
+                         tolerance=tolerance, limits=limits, **graph)
+        return case.with_dtype(dtype)
 
     model = fields.part(section, fields, raw, "model")
     built = fields.part(read_model, fields, model, limits) if model is not None else None

@@ -33,6 +33,8 @@ QUANTITIES: dict[str, Quantity] = {q.name: q for q in [
     Quantity("delta", "δ", "layer", "δ = ∂L/∂z, the gradient with respect to the layer's pre-activation, (B, units)"),
     Quantity("grad", "∂L/∂θ", "param", "the gradient of the parameter, summed over the batch by the loss"),
     Quantity("input_grad", "∂L/∂x", "", "the gradient with respect to the batch's inputs, (B, inputs)"),
+    Quantity("value", "v", "node", "a graph case's node: its value (graph cases only; there `grad` keyed by an "
+             "input or node name is ∂output/∂ that value)"),
 ]}
 
 # The optimizer's state per parameter after t ≥ 1 updates, named as torch.optim names it in
@@ -50,7 +52,8 @@ STATE: dict[str, str] = {
 for _name, _meaning in STATE.items():
     QUANTITIES[_name] = Quantity(_name, _name, "param", _meaning)
 
-EXPECTABLE = tuple(QUANTITIES)
+EXPECTABLE = tuple(name for name, q in QUANTITIES.items() if q.keyed_by != "node")  # in a dense case
+GRAPH_EXPECTABLE = ("param", "value", "loss", "grad")  # in a graph case
 _STATE_RANK = {name: rank for rank, name in enumerate(STATE)}
 _BACKWARD_RANK = {"grad_activation": 0, "delta": 1, "grad": 2}
 

@@ -61,3 +61,12 @@ INIT_SCHEMES: dict[str, dict[str, float]] = {
 }
 
 DTYPES = ("float64", "float32")
+
+# Graph cases (cases/graph.py): operation -> (number of arguments, {option: types}). Each engine
+# writes the operation with its own library (the reference's tape, torch's functions).
+GRAPH_OPERATIONS: dict[str, tuple[int, dict[str, tuple[type, ...]]]] = {
+    "add": (2, {}), "sub": (2, {}), "mul": (2, {}), "div": (2, {}), "max": (2, {}), "min": (2, {}),
+    "dot": (2, {}), "matmul": (2, {}),
+    "neg": (1, {}), "pow": (1, {"exponent": NUMBER}), "exp": (1, {}), "log": (1, {}), "sqrt": (1, {}),
+    "abs": (1, {}), "tanh": (1, {}), "sigmoid": (1, {}), "relu": (1, {}), "sum": (1, {}), "mean": (1, {}),
+}

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from cases import Case, Step
+from cases import Case, GraphCase, Step
+from oracle import graph
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
@@ -95,6 +96,9 @@ def numpy(tensor: torch.Tensor) -> np.ndarray:
 
 def steps(case: Case) -> Iterator[Step]:
     """The recording of step 0, 1, … case.steps with torch (see cases.Step), one at a time."""
+    if isinstance(case, GraphCase):  # a circuit of torch functions (oracle/graph.py)
+        yield from graph.steps(case)
+        return
     model = Network(case)
     criterion = loss_module(case.loss, case.loss_options)
     unreduced = loss_module(case.loss, case.loss_options, reduction="none")

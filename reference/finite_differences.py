@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cases import Case
+from cases import Case, GraphCase
 from reference.blocks import REFERENCE, Blocks
+from reference.graph import output_only
 from reference.network import loss_only
 
 STEP_SCALE = np.finfo(np.float64).eps ** (1 / 3)  # ≈ 6.1e-6
@@ -121,6 +122,22 @@ def central_differences(case: Case, params: dict[str, np.ndarray], x: np.ndarray
             return lambda moved: loss_only(case, params, moved, y, blocks)
         return lambda moved: loss_only(case, {**params, name: moved}, x, y, blocks)
 
+    return differences_of(arrays, loss_of, oracle_grads, sample)
+
+
+def graph_differences(case: GraphCase, oracle_grads: dict[str, np.ndarray], sample: int = SAMPLE) -> Differences:
+    """The same differences for a graph case: its differentiated scalar against each trainable input."""
+    case = case.with_dtype("float64")
+    values = dict(case.values)
+
+    def loss_of(name: str) -> Callable[[np.ndarray], float]:
+        return lambda moved: output_only(case, {**values, name: moved})
+    return differences_of(case.parameters(), loss_of, oracle_grads, sample)
+
+
+def differences_of(arrays: dict[str, np.ndarray], loss_of: Callable[[str], Callable[[np.ndarray], float]],
+                   oracle_grads: dict[str, np.ndarray], sample: int) -> Differences:
+    """Element-wise (sampled) and directional differences of each array, `loss_of(name)` moving it."""
     elements, along, directions = [], [], {}
     for name, value in arrays.items():
         function = loss_of(name)

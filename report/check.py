@@ -37,6 +37,8 @@ def assert_matches_torch(impl: str | Path | ModuleType | Implementation, case: s
     except PluginError as error:
         raise AssertionError("\n".join(error.lines)) from None
     case = resolve_case(case)
+    if not isinstance(case, Case):
+        raise AssertionError(f"{case.name} is a graph case: it has no building blocks of yours to check")
     result = run_case(case, implementation.blocks, witnesses=False, only_yours=True)
     if "yours" in result.failures:
         raise AssertionError(f"{case.name}: yours {result.failures['yours']}")

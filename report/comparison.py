@@ -1,11 +1,12 @@
-"""Compare every witness with the oracle, step by step, array by array. No math of the model.
+"""Compare every witness with the oracle, step by step. No math of the model.
 
-`Comparison.add(t, steps)` takes one step's recordings (the oracle's and each witness's) and
-compares every recorded array in computation order (cases.quantities), with NumPy on whole
-arrays. It keeps one row per recorded array over all steps (`arrays`), every element's row while the case is small
-(`details`; above `FULL_TABLE_LIMIT` recorded numbers only the disagreeing elements), and for
-each witness the first wrong number: the first disagreeing element in the order the
-computation makes them. Everything after it is counted as its consequence.
+`Comparison.add(t, steps)` takes one step's recordings (the oracle's and each witness's), lays
+each one's arrays end to end in computation order (cases.quantities; a `Layout`) and compares
+them with one set of NumPy operations; each array's figures are segment reductions. It keeps
+one row per recorded array over all steps (`arrays`), every element's row while the case is
+small (`details`; above `FULL_TABLE_LIMIT` recorded numbers only the disagreeing elements), and
+for each witness the first wrong number (report/first_wrong.py): the first disagreeing element
+in the order the computation makes them. Everything after it is counted as its consequence.
 """
 
 from collections.abc import Callable
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cases import Case, Step, format_index
-from cases.quantities import QUANTITIES
+from report.first_wrong import FirstWrong, phase_before
 from report.tolerances import engines_agree
 
 DETAIL_COLUMNS = ["case", "step", "quantity", "param", "index", "reference", "oracle",
@@ -61,69 +62,6 @@ def array_scale(array: np.ndarray) -> float:
     finite = magnitudes[np.isfinite(magnitudes)]
     return float(finite.max()) if finite.size else 0.0
 
-
-
-def where(quantity: str, key: str, index: str = "") -> str:
-    """How a message names a recorded number: "delta layers.0[0,1]", "grad layers.1.weight[0,0]"."""
-    return quantity + (f" {key}" if key else "") + (f"[{index}]" if index else "")
-
-
-@dataclass
-class FirstWrong:
-    """The first number a witness gets wrong, in the order the computation makes them."""
-
-    witness: str
-    step: int
-    quantity: str
-    key: str
-    index: str
-    value: float
-    oracle: float
-    tolerance: float
-    before: str  # what agreed before it, in words
-    consequences: int = 0  # disagreeing numbers after it
-    hint: str = ""  # the classic mistake that explains it, if one fits (report/diagnose.py)
-    evidence: str = ""
-    counted_to: int | None = None  # the run stopped after this step: consequences counted up to it
-
-    def describe(self, case: Case, digits: int | None = None) -> str:
-        """One line: where, both values, the hint, what agreed before it, how much followed.
-
-        Values in full (`repr`), or at `digits` significant digits for a page that must read the same
-        on every machine."""
-        label = {"reference": "the reference", "tape": "the tape", "yours": "yours"}[self.witness]
-        symbol = QUANTITIES[self.quantity].symbol if self.quantity in QUANTITIES else self.quantity
-        if self.key.startswith("layers.") and self.quantity in ("pre_activation", "activation", "grad_activation", "delta"):
-            symbol += f" of a {case.layers[int(self.key.split('.')[1])].activation} layer"
-        text = (f"{case.name}: first wrong number: {where(self.quantity, self.key, self.index)} at step {self.step} "
-                f"({symbol}): {label} {shown(self.value, digits)}, torch {shown(self.oracle, digits)} "
-                f"(tolerance {self.tolerance:.2g})")
-        if not (np.isfinite(self.value) and np.isfinite(self.oracle)):
-            text += " — not a finite number"
-        if self.hint:
-            text += f" — looks like {self.hint}" + (f" ({self.evidence})" if self.evidence else "")
-        text += f"; before it, {self.before}"
-        if self.consequences:
-            text += f"; {self.consequences} later number{'s' if self.consequences != 1 else ''} disagree as a consequence"
-            if self.counted_to is not None:
-                text += f" (counted to step {self.counted_to})"
-        return text
-
-
-def shown(value: float, digits: int | None) -> str:
-    return repr(value) if digits is None else f"{value:.{digits}g}"
-
-
-def phase_before(case: Case, step: int, quantity: str) -> str:
-    """What agreed before the first wrong number, from where it sits in the computation."""
-    earlier = f"steps 0 to {step - 1} agree" if step > 1 else ("step 0 agrees" if step == 1 else "")
-    if quantity == "param" or quantity in ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "square_avg",
-                                           "grad_avg", "momentum_buffer", "sum"):
-        return f"{earlier}; the update that made step {step} is the first to differ" if earlier else "the initial parameters differ"
-    here = {"pre_activation": "the parameters agree", "activation": "the parameters agree",
-            "output": "the parameters agree", "unreduced_loss": "the forward pass agrees",
-            "loss": "the forward pass agrees"}.get(quantity, "the forward pass and the loss agree")
-    return f"{earlier}; at step {step} {here}" if earlier else f"at step {step} {here}"
 
 
 @dataclass

@@ -17,7 +17,8 @@ import numpy as np
 from cases import Case, Step
 from cases.quantities import STATE, layer_of
 from reference import mistakes, optimizers
-from report.comparison import FirstWrong, array_scale
+from report.comparison import array_scale
+from report.first_wrong import FirstWrong
 from report.tolerances import engines_agree
 
 Window = dict[int, dict[str, Step]]

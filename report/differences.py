@@ -19,8 +19,9 @@ FD_COLUMNS = ["case", "quantity", "param", "index", "finite_diff", "oracle", "fd
 
 
 def oracle_gradients(step: Step) -> dict[str, np.ndarray]:
-    """The oracle's step-0 gradient of every parameter, and of the inputs under "input"."""
-    return {**step.grads(), "input": step.get("input_grad")}
+    """The oracle's step-0 gradient of every parameter, and of the inputs under "input" (dense cases)."""
+    inputs = step.values.get(("input_grad", ""))
+    return {**step.grads(), **({"input": inputs} if inputs is not None else {})}
 
 
 def compare(case: Case, differences: Differences, oracle: Step) -> pd.DataFrame:

@@ -58,14 +58,32 @@ class Links:
     pictures: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # kind -> (png, svg, caption)
 
 
+def too_large(result: CaseResult) -> str:
+    where = "details.csv" if result.full_table else \
+        "arrays.csv (each array's largest errors; details.csv lists the disagreeing elements, --every-number all)"
+    return f"Too large to print here; every value is compared, see {where}."
+
+
+def row_ranges(rows) -> str:
+    """0, 1, 2, 3, 7 -> "0–3, 7": consecutive rows as a range."""
+    runs: list[list[int]] = []
+    for row in map(int, rows):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    return ", ".join(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}" for a, b in runs)
+
+
 def verdict_text(result: CaseResult) -> str:
     case = result.case
     expected = result.expectations
     checkable = expected[expected["checkable"]] if len(expected) else expected
     not_checkable = len(expected) - len(checkable)
+    published = (f"published numbers reproduced: {fraction(int(checkable['ok'].sum()), len(checkable))}"
+                 if len(checkable) else "no published numbers to reproduce")
     text = (f"**Verdict: {result.verdict}.** {plural(result.compared, 'number')} compared over "
-            f"{plural(case.steps + 1, 'recorded step')} ({case.dtype}); published numbers reproduced: "
-            f"{fraction(int(checkable['ok'].sum()) if len(checkable) else 0, len(checkable))}.")
+            f"{plural(case.steps + 1, 'recorded step')} ({case.dtype}); {published}.")
     if not_checkable:
         text += (f" {plural(not_checkable, 'published number')} not checkable in {case.dtype} "
                  "(finer than the precision can show; listed below).")
@@ -113,12 +131,12 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
     page.heading("Forward pass at step 0")
     page.text("Columns are the samples of the batch; a⁽¹⁾ is the first layer's activation (the input is a⁽⁰⁾ = x). "
               "Values from the reference; ✓ where every witness agrees with torch.")
-    page.table(forward_table(result, digits), "Too large to print here; every value is in the tables.")
+    page.table(forward_table(result, digits), too_large(result))
     page.text(f"Loss at step 0: L = {significant(step0['reference'].loss, max(digits, 9))} "
               f"(torch {significant(step0['oracle'].loss, max(digits, 9))}).")
     page.heading("Backward pass at step 0")
     page.text("δ = ∂L/∂z, the gradient at each layer's pre-activation, and ∂L/∂a at its activation, from the loss down.")
-    page.table(backward_table(result, digits), "Too large to print here; every value is in the tables.")
+    page.table(backward_table(result, digits), too_large(result))
 
     if len(result.expectations):
         page.heading("Published numbers")
@@ -159,7 +177,7 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
 
     if not case.schedule.full_batch:
         page.heading("Batches")
-        shown = [f"step {t}: rows {', '.join(str(i) for i in batch)}"
+        shown = [f"step {t}: rows {row_ranges(batch)}"
                  for t, batch in enumerate(case.schedule.first(MAX_BATCHES_SHOWN))]
         more = f"; … ({len(case.schedule)} in all)" if len(case.schedule) > MAX_BATCHES_SHOWN else ""
         page.text("Rows of the data used at each step (the batch of the update that follows): "

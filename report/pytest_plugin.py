@@ -44,4 +44,4 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if errors:
         raise pytest.UsageError("\n".join(line for error in errors for line in error.lines()))
     items.extend(ImplementationItem.from_parent(session, name=f"your_implementation[{case.name}]", case=case, impl=impl)
-                 for case in cases)
+                 for case in cases if isinstance(case, Case))  # graph cases have no building blocks to replace

@@ -15,14 +15,15 @@ import pandas as pd
 
 import oracle
 import reference
-from cases import Case, Step
+from cases import Case, GraphCase, Step
 from reference import finite_differences
 from reference.blocks import Blocks
 from report import diagnose
 from report import differences as fd_compare
 from report import expectations as published
-from report.comparison import FULL_TABLE_LIMIT, Comparison, FirstWrong
+from report.comparison import FULL_TABLE_LIMIT, Comparison
 from report.extras import Extras, extras
+from report.first_wrong import FirstWrong
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -147,12 +148,13 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     is explained (for a quick check of a user's code). `every_number` receives every compared
     number, a step at a time (report/every_number.py).
     """
+    graph = isinstance(case, GraphCase)  # a circuit: the tape is its reference, and no blocks of yours replace it
     engines: dict[str, Iterator[Step]] = {"oracle": oracle.steps(case)}
     if not only_yours:
         engines["reference"] = reference.steps(case)
-    if witnesses and not only_yours:
+    if witnesses and not only_yours and not graph:
         engines["tape"] = reference.steps(case, mode="tape")
-    if implementation is not None:
+    if implementation is not None and not graph:
         engines["yours"] = reference.steps(case, blocks=implementation)
     for name, steps in (recorded or {}).items():
         engines[name] = iter(steps)
@@ -219,10 +221,13 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
         first_wrong=comparison.first, kept=kept, losses={k: np.asarray(v) for k, v in losses.items()},
         seconds=seconds, full_table=comparison.full_table, compared=comparison.compared, failures=failures,
         missing={k: sorted(map(str, v)) for k, v in comparison.missing.items() if v},
-        extras=extras(case, kept[0]) if witnesses and not only_yours else None, disagreeing=comparison.disagreeing)
+        extras=extras(case, kept[0]) if witnesses and not only_yours and not graph else None,
+        disagreeing=comparison.disagreeing)
 
 
-def explain_first(case: Case, first: FirstWrong, window: dict[int, dict[str, Step]], witness: str) -> None:
+def explain_first(case: Case | GraphCase, first: FirstWrong, window: dict[int, dict[str, Step]], witness: str) -> None:
+    if isinstance(case, GraphCase):
+        return  # the catalog of classic mistakes is about dense networks
     first.hint, first.evidence = diagnose.explain(case, first, window, witness)
 
 
@@ -237,11 +242,14 @@ def with_finite_differences(details: pd.DataFrame, differences: pd.DataFrame) ->
     return merged
 
 
-def finite_difference_check(case: Case, oracle_step: Step, progress: Progress | None) -> pd.DataFrame:
+def finite_difference_check(case: Case | GraphCase, oracle_step: Step, progress: Progress | None) -> pd.DataFrame:
     batch = oracle_step.batch
     with np.errstate(all="ignore"):  # a diverging case gives inf/nan: reported, not warned about
-        found = finite_differences.central_differences(case, case.parameters(), case.x[batch], case.targets[batch],
-                                                       fd_compare.oracle_gradients(oracle_step))
+        if isinstance(case, GraphCase):
+            found = finite_differences.graph_differences(case, fd_compare.oracle_gradients(oracle_step))
+        else:
+            found = finite_differences.central_differences(case, case.parameters(), case.x[batch],
+                                                           case.targets[batch], fd_compare.oracle_gradients(oracle_step))
     if progress is not None:
         progress("finite differences", 1, 1)
     return fd_compare.compare(case, found, oracle_step)

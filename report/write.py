@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from cases import GraphCase
 from report import html
 from report.comparison import DETAIL_COLUMNS, WITNESS_COLUMNS
 from report.differences import FD_DETAIL_COLUMNS
 from report.folder import ReportFolder
 from report.format import DIGITS, Table, fraction, plural
+from report.graph_page import graph_page
 from report.pages import Links, Page, case_page, catalog_page
 from report.tables import Tables
 
@@ -103,9 +105,15 @@ class Files:
 
 def pictures(result, folder: "Files | ReportFolder") -> dict[str, tuple[str, str, str]]:
     """PNG and SVG files for one case page: kind -> (png, svg, caption)."""
+    from report.circuit import circuit, too_large
     from report.plots import loss_curve, weight_sweep
 
     name, made = result.case.name, {}
+    if isinstance(result.case, GraphCase) and not too_large(result.case):
+        circuit(result.case, result.kept[0]["reference"].values, folder.path(f"cases/{name}-circuit.png"),
+                folder.path(f"cases/{name}-circuit.svg"))
+        made["circuit"] = (f"{name}-circuit.png", f"{name}-circuit.svg",
+                           "The circuit at step 0: each value above, its gradient below")
     if result.case.steps > 1:
         loss_curve(result, folder.path(f"cases/{name}-loss.png"), folder.path(f"cases/{name}-loss.svg"))
         made["loss"] = (f"{name}-loss.png", f"{name}-loss.svg", "Loss at every step, every engine")
@@ -121,7 +129,8 @@ def write_case(result, folder: "Files | ReportFolder", out: Path, formats: Itera
     links = Links(details="../details.csv" if "csv" in formats else "",
                   case_file=case_file_link(result.case.path, out),
                   pictures=pictures(result, folder) if "png" in formats else {})
-    page = case_page(result, links, digits)
+    graph = isinstance(result.case, GraphCase)
+    page = graph_page(result, links, digits) if graph else case_page(result, links, digits)
     if "md" in formats:
         folder.write_text(f"cases/{result.case.name}.md", page_markdown(page))
     if "html" in formats:

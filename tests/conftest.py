@@ -8,14 +8,23 @@ from hypothesis import HealthCheck, settings
 
 import oracle
 import reference
-from cases import Case, Step, load_cases
+from cases import Case, GraphCase, Step, load_cases
 
 
 @cache
-def builtin_cases() -> tuple[Case, ...]:
+def all_builtin_cases() -> tuple[Case | GraphCase, ...]:
     cases, errors = load_cases()
     assert not errors, "\n".join(str(error) for error in errors)
     return tuple(cases)
+
+
+def builtin_cases() -> tuple[Case, ...]:
+    """The built-in dense cases (the graph cases have tests of their own, tests/test_graph.py)."""
+    return tuple(case for case in all_builtin_cases() if isinstance(case, Case))
+
+
+def builtin_graph_cases() -> tuple[GraphCase, ...]:
+    return tuple(case for case in all_builtin_cases() if isinstance(case, GraphCase))
 
 
 _runs: dict[tuple[str, str, str], list[Step]] = {}

@@ -12,12 +12,15 @@ def test_shuffled_case_uses_these_rows_pass_after_pass() -> None:
     case = next(c for c in builtin_cases() if c.name == "batch-shuffled")
     # three passes over 6 rows in batches of 4 and 2, a fresh permutation per pass (seed 7),
     # and the step after the last update evaluated on the fourth pass's first batch
-    assert [list(map(int, rows)) for rows in case.schedule] == [
+    pinned = [
         [5, 2, 0, 4], [1, 3],
         [5, 0, 4, 1], [3, 2],
         [3, 2, 5, 4], [1, 0],
         [3, 1, 4, 0],
     ]
+    for t, (rows, expected) in enumerate(zip(case.schedule, pinned, strict=True)):
+        assert list(map(int, rows)) == expected, \
+            f"cases/schedule.py: the shuffled batch of step {t} is rows {list(map(int, rows))}, pinned {expected}"
 
 
 def test_each_pass_is_a_new_permutation_from_the_seeded_generator() -> None:

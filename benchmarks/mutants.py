@@ -1,0 +1,113 @@
+"""Mutation testing of `reference/` against the project's own tests (a benchmark, run by hand).
+
+    .venv/bin/python benchmarks/mutants.py [--sample N] [--seed S]     # N = 40: about 15 minutes here
+
+Each mutant changes one operator or constant of one line of `reference/*.py` (+ ↔ −, × ↔ ÷,
+** → ×, > ↔ ≥, < ↔ ≤, == ↔ !=, a number n → n + 1, a unary minus dropped), in a temporary copy of
+the committed code; the whole test suite runs on it (`pytest -x -n auto`) and the mutant is
+killed when a test fails. Written: the score, the time, and every survivor (file, line, change)
+to review — a survivor is either a missing test or an equivalent mutant (say which).
+"""
+
+import argparse
+import ast
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
+         ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
+SKIP = {"plugin.py", "mistakes.py", "__init__.py"}  # loading users' code and the catalog's wiring, not math
+
+
+@dataclass(frozen=True)
+class Mutant:
+    file: str
+    line: int
+    number: int  # the n-th mutation point of the file, in ast.walk order
+    change: str
+
+
+def points(tree: ast.AST) -> list[tuple[ast.AST, str]]:
+    """Every mutation point of a module outside docstrings: (node, what the change is)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and type(node.op) in SWAPS:
+            found.append((node, f"{type(node.op).__name__} -> {SWAPS[type(node.op)].__name__}"))
+        elif isinstance(node, ast.Compare) and type(node.ops[0]) in SWAPS:
+            found.append((node, f"{type(node.ops[0]).__name__} -> {SWAPS[type(node.ops[0])].__name__}"))
+        elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            found.append((node, f"{node.value!r} -> {node.value + 1!r}"))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            found.append((node, "unary minus dropped"))
+    return found
+
+
+def mutate(source: str, number: int) -> str:
+    tree = ast.parse(source)
+    node, _ = points(tree)[number]
+    if isinstance(node, ast.BinOp):
+        node.op = SWAPS[type(node.op)]()
+    elif isinstance(node, ast.Compare):
+        node.ops[0] = SWAPS[type(node.ops[0])]()
+    elif isinstance(node, ast.Constant):
+        node.value = node.value + 1
+    else:  # unary minus: keep the operand only
+        node.op = ast.UAdd()
+    return ast.unparse(tree)
+
+
+def all_mutants() -> list[Mutant]:
+    mutants = []
+    for path in sorted((ROOT / "reference").glob("*.py")):
+        if path.name in SKIP:
+            continue
+        for number, (node, change) in enumerate(points(ast.parse(path.read_text(encoding="utf-8")))):
+            mutants.append(Mutant(f"reference/{path.name}", node.lineno, number, change))
+    return mutants
+
+
+def killed(mutant: Mutant) -> bool:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        path = folder / mutant.file
+        path.write_text(mutate(path.read_text(encoding="utf-8"), mutant.number), encoding="utf-8")
+        try:
+            done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "auto", "--tb=no",
+                                   "-p", "no:cacheprovider"], cwd=folder, capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            return True  # a mutant that makes the suite hang is noticed
+        return done.returncode != 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=40, help="mutants to run, drawn at random (0: every one)")
+    parser.add_argument("--seed", type=int, default=1)
+    arguments = parser.parse_args()
+    mutants = all_mutants()
+    chosen = mutants if arguments.sample <= 0 else sorted(random.Random(arguments.seed).sample(mutants, arguments.sample),
+                                                          key=lambda m: (m.file, m.line))
+    started, survivors = time.perf_counter(), []
+    for i, mutant in enumerate(chosen, 1):
+        dead = killed(mutant)
+        print(f"[{i}/{len(chosen)}] {'killed  ' if dead else 'SURVIVED'} {mutant.file}:{mutant.line} {mutant.change}",
+              flush=True)
+        if not dead:
+            survivors.append(mutant)
+    minutes = (time.perf_counter() - started) / 60
+    print(f"\n{len(chosen) - len(survivors)} of {len(chosen)} mutants killed "
+          f"({100 * (len(chosen) - len(survivors)) / len(chosen):.1f} %) of {len(mutants)} possible, in {minutes:.0f} min")
+    for mutant in survivors:
+        print(f"survivor: {mutant.file}:{mutant.line} {mutant.change}")
+
+
+if __name__ == "__main__":
+    main()

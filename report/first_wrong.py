@@ -1,0 +1,75 @@
+"""The first number a witness gets wrong, and how a message names it.
+
+The comparison (report/comparison.py) finds it; report/diagnose.py adds the classic mistake that
+explains it; every message and page line about a disagreement is written here.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cases import Case
+from cases.quantities import QUANTITIES
+
+
+def where(quantity: str, key: str, index: str = "") -> str:
+    """How a message names a recorded number: "delta layers.0[0,1]", "grad layers.1.weight[0,0]"."""
+    return quantity + (f" {key}" if key else "") + (f"[{index}]" if index else "")
+
+
+@dataclass
+class FirstWrong:
+    """The first number a witness gets wrong, in the order the computation makes them."""
+
+    witness: str
+    step: int
+    quantity: str
+    key: str
+    index: str
+    value: float
+    oracle: float
+    tolerance: float
+    before: str  # what agreed before it, in words
+    consequences: int = 0  # disagreeing numbers after it
+    hint: str = ""  # the classic mistake that explains it, if one fits (report/diagnose.py)
+    evidence: str = ""
+    counted_to: int | None = None  # the run stopped after this step: consequences counted up to it
+
+    def describe(self, case: Case, digits: int | None = None) -> str:
+        """One line: where, both values, the hint, what agreed before it, how much followed.
+
+        Values in full (`repr`), or at `digits` significant digits for a page that must read the same
+        on every machine."""
+        label = {"reference": "the reference", "tape": "the tape", "yours": "yours"}[self.witness]
+        symbol = QUANTITIES[self.quantity].symbol if self.quantity in QUANTITIES else self.quantity
+        if self.key.startswith("layers.") and self.quantity in ("pre_activation", "activation", "grad_activation", "delta"):
+            symbol += f" of a {case.layers[int(self.key.split('.')[1])].activation} layer"
+        text = (f"{case.name}: first wrong number: {where(self.quantity, self.key, self.index)} at step {self.step} "
+                f"({symbol}): {label} {shown(self.value, digits)}, torch {shown(self.oracle, digits)} "
+                f"(tolerance {self.tolerance:.2g})")
+        if not (np.isfinite(self.value) and np.isfinite(self.oracle)):
+            text += " — not a finite number"
+        if self.hint:
+            text += f" — looks like {self.hint}" + (f" ({self.evidence})" if self.evidence else "")
+        text += f"; before it, {self.before}"
+        if self.consequences:
+            text += f"; {self.consequences} later number{'s' if self.consequences != 1 else ''} disagree as a consequence"
+            if self.counted_to is not None:
+                text += f" (counted to step {self.counted_to})"
+        return text
+
+
+def shown(value: float, digits: int | None) -> str:
+    return repr(value) if digits is None else f"{value:.{digits}g}"
+
+
+def phase_before(case: Case, step: int, quantity: str) -> str:
+    """What agreed before the first wrong number, from where it sits in the computation."""
+    earlier = f"steps 0 to {step - 1} agree" if step > 1 else ("step 0 agrees" if step == 1 else "")
+    if quantity == "param" or quantity in ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "square_avg",
+                                           "grad_avg", "momentum_buffer", "sum"):
+        return f"{earlier}; the update that made step {step} is the first to differ" if earlier else "the initial parameters differ"
+    here = {"pre_activation": "the parameters agree", "activation": "the parameters agree",
+            "output": "the parameters agree", "unreduced_loss": "the forward pass agrees",
+            "loss": "the forward pass agrees"}.get(quantity, "the forward pass and the loss agree")
+    return f"{earlier}; at step {step} {here}" if earlier else f"at step {step} {here}"

@@ -1,0 +1,81 @@
+"""The page of a graph case: the circuit, every input's and node's value and gradient at step 0,
+the published numbers, the witnesses. Numbers come from the run; nothing is computed here."""
+
+import numpy as np
+
+from report.circuit import SYMBOLS, shown, too_large
+from report.format import Table, significant
+from report.page_tables import failing, mark, published_table, witness_table
+from report.pages import Links, Page, verdict_text
+from report.run import CaseResult
+
+
+def formula(node) -> str:
+    """"u = k × x", "s = sigmoid(z)", "p = pow(x, 2)"."""
+    args = [a if isinstance(a, str) else significant(a, 6) for a in node.args]
+    if len(args) == 2 and node.operation in SYMBOLS:
+        return f"{node.name} = {args[0]} {SYMBOLS[node.operation]} {args[1]}"
+    extra = [f"{significant(v, 6)}" for v in node.options.values()]
+    return f"{node.name} = {node.operation}({', '.join(args + extra)})"
+
+
+def node_table(result: CaseResult) -> Table:
+    case, step = result.case, result.kept[0]["reference"].values
+    bad = failing(result)
+    rows, failed = [], set()
+    entries = [(name, "trainable input" if name in case.trainable else "constant",
+                ("param", name) if name in case.trainable else None) for name in case.values]
+    entries += [(node.name, formula(node), ("value", node.name)) for node in case.nodes]
+    for name, what, item in entries:
+        value = step[item] if item is not None else case.values[name]
+        grad = step.get(("grad", name))
+        ok = not any(key[0] == 0 and key[2] == name for key in bad)
+        if not ok:
+            failed.add(len(rows))
+        rows.append([name, what, shown(value), "" if grad is None else shown(grad), mark(ok)])
+    return Table(["name", "computes", "value", f"∂{case.output}/∂ (gradient)" if case.gradient is None else
+                  "∂L/∂ (gradient)", "agree"], rows, {"name", "computes"}, failed)
+
+
+def graph_page(result: CaseResult, links: Links, digits: int) -> Page:
+    case = result.case
+    page = Page(case.name)
+    page.heading(f"{case.name}: {case.title}", 1)
+    if case.source:
+        page.text(f"Source: {case.source}")
+    page.text(verdict_text(result))
+    if links.case_file:
+        page.text(f"Case file: [{case.name}.toml]({links.case_file})")
+    page.heading("The circuit")
+    output = f"the output {case.output}" + ("" if case.gradient is None else
+                                            f", given the upstream gradient {shown(case.gradient)}")
+    page.text(f"{len(case.values)} inputs, {len(case.nodes)} nodes; differentiated: {output}. "
+              "Reference: the project's tape (NumPy); oracle: torch tensors and torch functions with backward().")
+    if "circuit" in links.pictures:
+        page.picture(*links.pictures["circuit"])
+    elif too_large(case):
+        page.text(too_large(case) + ".")
+    page.heading("Every value and gradient at step 0")
+    page.text("Values from the reference; ✓ where torch agrees. A value feeding several nodes collects the "
+              "gradient of each.")
+    page.table(node_table(result))
+    if len(result.expectations):
+        page.heading("Published numbers")
+        page.table(published_table(result))
+    page.heading("Witnesses")
+    page.text("Torch autograd against the tape, every value and gradient at every step, and central finite "
+              "differences in float64 at step 0 for every trainable input. Tolerances: report/tolerances.py.")
+    page.table(witness_table(result))
+    if case.steps:
+        page.heading("Training")
+        losses = result.losses["reference"]
+        page.text(f"Plain SGD on the trainable inputs at learning rate {case.learning_rate:g} for {case.steps} steps: "
+                  f"{case.output} from {significant(losses[0], digits)} to {significant(losses[-1], digits)}.")
+        if "loss" in links.pictures:
+            page.picture(*links.pictures["loss"])
+    first = [first.describe(case, digits) for first in result.first_wrong.values()]
+    if first or not np.all([result.witness_agrees(w) for w in result.witnesses]):
+        page.heading("Disagreements")
+        for line in first:
+            page.text(line)
+    return page
