@@ -2,12 +2,13 @@
 test suite on each and report whether it was caught and whether its first failure names the
 place where the bug starts (a benchmark of the tests, run by hand, never by CI).
 
-    .venv/bin/python benchmarks/planted_bugs.py          # about 5 minutes here
+    .venv/bin/python benchmarks/planted_bugs.py [--all]    # about 15 minutes here
 
-A bug is "located" when a failing test's first message line names the function, the option or
-the parameter the bug is in (the `where` words below); that line is printed (else the first
-failure's). Each plant must match its line exactly once, so the script notices when the code it
-plants into has changed.
+A bug is "located" when a failing test's summary line (its name and the first line of its
+message) names the function, the option or the parameter the bug is in (the `where` words
+below); that line is printed (else the first failure's); `--all` prints every failure's. Each
+plant must match its line exactly once, so the script notices when the code it plants into has
+changed.
 """
 
 import os
@@ -86,6 +87,7 @@ def failures(output: str) -> tuple[int, list[str]]:
 
 
 def main() -> None:
+    every = "--all" in sys.argv[1:]
     print(f"{'bug':52} {'caught':>7}  {'located':>7}  first failure")
     caught = located = 0
     for bug in BUGS:
@@ -100,13 +102,15 @@ def main() -> None:
                                   env={**os.environ, "COLUMNS": "1000"})  # summary lines not cut to a terminal
         count, lines = failures(done.stdout)
         is_caught = done.returncode != 0 and count > 0
-        locating = [line for line in lines if any(word in line.partition(" - ")[2] for word in bug.where)]
+        locating = [line for line in lines if any(word in line for word in bug.where)]  # the test's name or its message
         is_located = is_caught and bool(locating)
         line = (locating or lines or [""])[0]
         caught += is_caught
         located += is_located
         print(f"{bug.name:52} {('yes (' + str(count) + ')') if is_caught else 'NO':>7}  "
               f"{'yes' if is_located else 'no':>7}  {line[:400]}", flush=True)
+        for other in lines if every else []:
+            print(f"{'':70}{other[:300]}")
     print(f"{caught} of {len(BUGS)} caught, {located} located by the first failure's message")
 
 

@@ -32,7 +32,9 @@ def torch_bound(scheme: str, options: dict) -> float:
 def test_uniform_schemes_use_torchs_exact_bounds(scheme: str, options: dict) -> None:
     init = {"scheme": scheme, **options, "zero_bias": False}
     bound = torch_bound(scheme, options)
-    assert weight_bound(init, UNITS, FAN_IN) == pytest.approx(bound, rel=1e-15)
+    ours = weight_bound(init, UNITS, FAN_IN)
+    assert ours == pytest.approx(bound, rel=1e-15), \
+        f"cases/init.py weight_bound: {scheme} {options} gives the bound {ours!r}, torch.nn.init's is {bound!r}"
     weights = initial_weight(init, np.random.default_rng(0), UNITS, FAN_IN)
     assert np.abs(weights).max() <= bound and np.abs(weights).max() > 0.99 * bound
     counts, _ = np.histogram(weights, bins=10, range=(-bound, bound))
