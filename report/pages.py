@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from cases import Case
 from cases.quantities import STATE
 from report.format import DIGITS, Table, fraction, plural, significant
+from report.network_picture import too_large as network_too_large
 from report.page_tables import (
     backward_table,
     element_table,
@@ -126,6 +127,10 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
     page.heading("The network")
     page.text(network_text(case))
     page.table(layer_table(case))
+    if "network" in links.pictures:
+        page.picture(*links.pictures["network"])
+    elif network_too_large(case):
+        page.text(f"No picture of the network: {network_too_large(case)}.")
 
     step0 = result.kept[0]
     page.heading("Forward pass at step 0")

@@ -106,6 +106,8 @@ class Files:
 def pictures(result, folder: "Files | ReportFolder") -> dict[str, tuple[str, str, str]]:
     """PNG and SVG files for one case page: kind -> (png, svg, caption)."""
     from report.circuit import circuit, too_large
+    from report.network_picture import network
+    from report.network_picture import too_large as network_too_large
     from report.plots import loss_curve, weight_sweep
 
     name, made = result.case.name, {}
@@ -114,6 +116,11 @@ def pictures(result, folder: "Files | ReportFolder") -> dict[str, tuple[str, str
                 folder.path(f"cases/{name}-circuit.svg"))
         made["circuit"] = (f"{name}-circuit.png", f"{name}-circuit.svg",
                            "The circuit at step 0: each value above, its gradient below")
+    if not isinstance(result.case, GraphCase) and not network_too_large(result.case):
+        network(result.case, result.kept[0]["reference"], folder.path(f"cases/{name}-network.png"),
+                folder.path(f"cases/{name}-network.svg"))
+        made["network"] = (f"{name}-network.png", f"{name}-network.svg",
+                           "The network at step 0: activations of the first sample, each weight and its gradient")
     if result.case.steps > 1:
         loss_curve(result, folder.path(f"cases/{name}-loss.png"), folder.path(f"cases/{name}-loss.svg"))
         made["loss"] = (f"{name}-loss.png", f"{name}-loss.svg", "Loss at every step, every engine")

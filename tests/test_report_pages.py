@@ -141,3 +141,16 @@ def test_committed_verdicts_match_a_fresh_run_with_every_witness() -> None:
 def test_committed_pages_exist_for_every_case() -> None:
     pages = ROOT / "report" / "output" / "cases"
     assert {p.stem for p in pages.glob("*.md")} == {case.name for case in all_builtin_cases()}
+
+
+def test_a_small_network_is_drawn_and_a_wide_one_says_why_not(tmp_path: Path) -> None:
+    wide = (ROOT / "cases" / "act-elu.toml").read_text(encoding="utf-8").replace('"act-elu"', '"wide-elu"', 1)
+    wide = wide.replace("units = 4", "units = 13", 1)
+    (tmp_path / "wide-elu.toml").write_text(wide, encoding="utf-8")
+    assert main([str(ROOT / "cases" / "mazur-2-2-2-eta-0.1.toml"), str(tmp_path / "wide-elu.toml"), "--jobs", "1",
+                 "--out", str(tmp_path / "out")]) == 0
+    pages = tmp_path / "out" / "cases"
+    assert "![The network at step 0" in (pages / "mazur-2-2-2-eta-0.1.md").read_text(encoding="utf-8")
+    assert (pages / "mazur-2-2-2-eta-0.1-network.svg").exists()
+    assert "No picture of the network: a layer of 13 units: too wide to draw (at most 12)" in \
+        (pages / "wide-elu.md").read_text(encoding="utf-8")
