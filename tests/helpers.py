@@ -12,9 +12,19 @@ def compared(case: Case, oracle: list[Step], **witnesses: list[Step]) -> Compari
 
 
 def agreement_message(comparison: Comparison) -> str:
-    """The first wrong number of each witness, then the count of the rest."""
+    """The first wrong number of each witness (the first line names where it starts), then the count."""
     total = sum(comparison.disagreeing.values())
-    return f"{total} of {comparison.compared} compared values disagree:\n{first_wrong_text(comparison)}"
+    return f"{first_wrong_text(comparison)}\n({total} of {comparison.compared} compared values disagree)"
+
+
+def describe_differences(case: Case, failing: pd.DataFrame) -> str:
+    """The first finite difference that disagrees, on the first line, then every one."""
+    row = failing.iloc[0]
+    where = f"{row.quantity} {row.param}[{row['index']}]".replace(" [", "[")
+    return (f"{case.name}: the finite difference of {where} is {float(row.finite_diff)!r}, "
+            f"torch's gradient {float(row.oracle)!r} "
+            f"(off by {row.fd_abs_err:.3g}, tolerance {row.fd_tolerance:.3g}); {len(failing)} disagree:\n"
+            + failing.to_string())
 
 
 def describe_published(table: pd.DataFrame) -> str:

@@ -4,7 +4,7 @@ reproduce every published number, and every engine used the batches the schedule
 
 import numpy as np
 from conftest import run, run_both
-from helpers import agreement_message, compared, describe_published
+from helpers import agreement_message, compared, describe_differences, describe_published
 
 from cases import Case
 from reference.finite_differences import central_differences
@@ -55,4 +55,4 @@ def test_finite_differences_match_oracle_at_step_0(builtin_case: Case) -> None:
     assert len(elements) == every  # the built-in cases are small: every element is checked
     assert (table["index"] == "direction").sum() == len(builtin_case.parameters()) + 1
     failing = table[~table["fd_ok"].fillna(True)]
-    assert failing.empty, f"{builtin_case.name}: finite differences disagree with torch:\n" + failing.to_string()
+    assert failing.empty, describe_differences(builtin_case, failing)
