@@ -44,6 +44,8 @@ class FirstWrong:
         symbol = QUANTITIES[self.quantity].symbol if self.quantity in QUANTITIES else self.quantity
         if self.key.startswith("layers.") and self.quantity in ("pre_activation", "activation", "grad_activation", "delta"):
             symbol += f" of a {case.layers[int(self.key.split('.')[1])].activation} layer"
+        if self.quantity in ("unreduced_loss", "loss") and case.layers:
+            symbol += f" of the {case.loss} loss"
         text = (f"{case.name}: first wrong number: {where(self.quantity, self.key, self.index)} at step {self.step} "
                 f"({symbol}): {label} {shown(self.value, digits)}, torch {shown(self.oracle, digits)} "
                 f"(tolerance {self.tolerance:.2g})")
