@@ -176,7 +176,7 @@ class CaseWriter:
                 if part.exists():
                     with open(part, "rb") as rows:
                         shutil.copyfileobj(rows, joined)
-        shutil.rmtree(self.staging / PARTS, ignore_errors=True)
+        shutil.rmtree(self.staging / PARTS, ignore_errors=True)  # inside this run's own staging folder, never --out
 
 
 def detail_columns(witnesses: bool, implementation: bool) -> tuple[str, ...]:

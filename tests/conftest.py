@@ -2,6 +2,7 @@
 
 import os
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -9,6 +10,8 @@ from hypothesis import HealthCheck, settings
 import oracle
 import reference
 from cases import Case, GraphCase, Step, load_cases
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @cache

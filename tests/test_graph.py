@@ -5,13 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import builtin_graph_cases, run
 
 import oracle
 import reference
 from cases import CaseError, GraphCase, load_cases, loads_case
 from report.__main__ import main
 from report.run import run_case
-from tests.conftest import builtin_graph_cases, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
