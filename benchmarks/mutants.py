@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
          ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
 SKIP = {"plugin.py", "mistakes.py", "__init__.py"}  # loading users' code and the catalog's wiring, not math
+EQUIVALENT = {  # mutants that compute the same numbers, with the reason; left out of the score
+    "reference/finite_differences.py:92 Mult -> Div": "value + offset / direction: the direction is ±1, so ÷ is ×",
+}
 
 
 @dataclass(frozen=True)
@@ -100,16 +103,22 @@ def main() -> None:
                                                           key=lambda m: (m.file, m.line))
     if arguments.only:
         chosen = [m for m in mutants if f"{m.file}:{m.line} {m.change}" in arguments.only]
-    started, survivors = time.perf_counter(), []
+    started, survivors, equivalent = time.perf_counter(), [], []
     for i, mutant in enumerate(chosen, 1):
+        name = f"{mutant.file}:{mutant.line} {mutant.change}"
+        if name in EQUIVALENT:
+            equivalent.append(mutant)
+            print(f"[{i}/{len(chosen)}] equivalent {name}: {EQUIVALENT[name]}", flush=True)
+            continue
         dead = killed(mutant)
-        print(f"[{i}/{len(chosen)}] {'killed  ' if dead else 'SURVIVED'} {mutant.file}:{mutant.line} {mutant.change}",
-              flush=True)
+        print(f"[{i}/{len(chosen)}] {'killed  ' if dead else 'SURVIVED'} {name}", flush=True)
         if not dead:
             survivors.append(mutant)
     minutes = (time.perf_counter() - started) / 60
-    print(f"\n{len(chosen) - len(survivors)} of {len(chosen)} mutants killed "
-          f"({100 * (len(chosen) - len(survivors)) / len(chosen):.1f} %) of {len(mutants)} possible, in {minutes:.0f} min")
+    scored = len(chosen) - len(equivalent)
+    print(f"\n{scored - len(survivors)} of {scored} non-equivalent mutants killed "
+          f"({100 * (scored - len(survivors)) / max(scored, 1):.1f} %; {len(equivalent)} equivalent left out) "
+          f"of {len(mutants)} possible, in {minutes:.0f} min")
     for mutant in survivors:
         print(f"survivor: {mutant.file}:{mutant.line} {mutant.change}")
 

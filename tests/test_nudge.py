@@ -56,3 +56,6 @@ def test_the_tape_trace_numbers_its_calls_from_1_and_prints_at_most_max_calls() 
                 assert int(label[1:]) < call.number
     assert trace(case, case.parameters(), case.x[rows], case.targets[rows], max_calls=len(calls)) is not None
     assert trace(case, case.parameters(), case.x[rows], case.targets[rows], max_calls=len(calls) - 1) is None
+    largest = max(np.size(call.value) for call in calls)  # and values of at most max_elements elements
+    assert trace(case, case.parameters(), case.x[rows], case.targets[rows], max_elements=largest) is not None
+    assert trace(case, case.parameters(), case.x[rows], case.targets[rows], max_elements=largest - 1) is None
