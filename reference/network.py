@@ -62,8 +62,8 @@ def checked(blocks: Blocks, name: str, what: str, value: np.ndarray, shape: tupl
 
 def call(blocks: Blocks, name: str, *arguments, **options):
     """blocks[name](*arguments, **options); an exception raised by a user's function names it."""
-    function = blocks[name]
-    if blocks.owner(name) == "reference":
+    function = blocks.functions[name]
+    if name not in blocks.owners or blocks.owners[name] == "reference":
         return function(*arguments, **options)
     try:
         return function(*(a.copy() if isinstance(a, np.ndarray) else a for a in arguments), **options)
