@@ -111,7 +111,7 @@ def main() -> None:
               f"{'yes' if is_located else 'no':>7}  {line[:400]}", flush=True)
         for other in lines if every else []:
             print(f"{'':70}{other[:300]}")
-    print(f"{caught} of {len(BUGS)} caught, {located} located by the first failure's message")
+    print(f"{caught} of {len(BUGS)} caught, {located} located by a failing test's name or first message line")
 
 
 if __name__ == "__main__":
