@@ -1,12 +1,10 @@
 """The page of a graph case: the circuit, every input's and node's value and gradient at step 0,
 the published numbers, the witnesses. Numbers come from the run; nothing is computed here."""
 
-import numpy as np
-
 from report.circuit import SYMBOLS, shown, too_large
-from report.format import Table, significant
+from report.format import Table, plural, significant
 from report.page_tables import failing, mark, published_table, witness_table
-from report.pages import Links, Page, verdict_text
+from report.pages import Links, Page, page_start, where_the_numbers_are
 from report.run import CaseResult
 
 
@@ -39,17 +37,11 @@ def node_table(result: CaseResult) -> Table:
 
 def graph_page(result: CaseResult, links: Links, digits: int) -> Page:
     case = result.case
-    page = Page(case.name)
-    page.heading(f"{case.name}: {case.title}", 1)
-    if case.source:
-        page.text(f"Source: {case.source}")
-    page.text(verdict_text(result))
-    if links.case_file:
-        page.text(f"Case file: [{case.name}.toml]({links.case_file})")
+    page = page_start(result)
     page.heading("The circuit")
     output = f"the output {case.output}" + ("" if case.gradient is None else
                                             f", given the upstream gradient {shown(case.gradient)}")
-    page.text(f"{len(case.values)} inputs, {len(case.nodes)} nodes; differentiated: {output}. "
+    page.text(f"{plural(len(case.values), 'input')}, {plural(len(case.nodes), 'node')}; differentiated: {output}. "
               "Reference: the project's tape (NumPy); oracle: torch tensors and torch functions with backward().")
     if "circuit" in links.pictures:
         page.picture(*links.pictures["circuit"])
@@ -73,9 +65,5 @@ def graph_page(result: CaseResult, links: Links, digits: int) -> Page:
                   f"{case.output} from {significant(losses[0], digits)} to {significant(losses[-1], digits)}.")
         if "loss" in links.pictures:
             page.picture(*links.pictures["loss"])
-    first = [first.describe(case, digits) for first in result.first_wrong.values()]
-    if first or not np.all([result.witness_agrees(w) for w in result.witnesses]):
-        page.heading("Disagreements")
-        for line in first:
-            page.text(line)
+    where_the_numbers_are(page, result, links)
     return page

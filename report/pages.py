@@ -112,7 +112,8 @@ def layer_table(case: Case) -> Table:
     return Table(["layer", "weight", "activation", "bias", "frozen"], rows, {"layer", "activation", "bias", "frozen"})
 
 
-def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
+def page_start(result: CaseResult) -> Page:
+    """A case page's top, for every kind of case: the title, the source, the verdict, the problems."""
     case = result.case
     page = Page(case.name)
     page.heading(f"{case.name}: {case.title}", 1)
@@ -121,6 +122,25 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
     page.text(verdict_text(result))
     if result.message():
         page.text(f"**Problems:** {result.message()}")
+    return page
+
+
+def where_the_numbers_are(page: Page, result: CaseResult, links: Links) -> None:
+    """A case page's last section: links to its rows of details.csv and to its case file."""
+    case = result.case
+    page.heading("Where the numbers are")
+    where = []
+    if links.details:
+        where.append(f"every compared value: [details.csv]({links.details}) (rows with case = {case.name}"
+                     + ("" if result.full_table else "; this case is large, so only disagreeing elements are listed "
+                        "there and one row per array in arrays.csv") + ")")
+    where.append(f"the case file: [{case.path}]({links.case_file})" if links.case_file else f"the case file: {case.path}")
+    page.text("; ".join(where).capitalize() + ".")
+
+
+def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
+    case = result.case
+    page = page_start(result)
     if "slope" in links.pictures:
         page.picture(*links.pictures["slope"])
 
@@ -205,14 +225,7 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
         page.table(Table(["step", "quantity", "param", "index", "reference", "torch", "abs err", "tolerance"], rows,
                          {"quantity", "param", "index"}, set(range(len(rows)))))
 
-    page.heading("Where the numbers are")
-    where = []
-    if links.details:
-        where.append(f"every compared value: [details.csv]({links.details}) (rows with case = {case.name}"
-                     + ("" if result.full_table else "; this case is large, so only disagreeing elements are listed "
-                        "there and one row per array in arrays.csv") + ")")
-    where.append(f"the case file: [{case.path}]({links.case_file})" if links.case_file else f"the case file: {case.path}")
-    page.text("; ".join(where).capitalize() + ".")
+    where_the_numbers_are(page, result, links)
     return page
 
 
