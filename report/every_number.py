@@ -41,3 +41,9 @@ class EveryNumber:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+            self.writer = None
+
+    def discard(self) -> None:
+        """Close and remove the file: the case stopped partway (the file is in this run's staging folder)."""
+        self.close()
+        self.path.unlink(missing_ok=True)

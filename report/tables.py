@@ -152,6 +152,8 @@ def run_one(settings: Settings, position: int, case: Case) -> "CaseResult | Engi
     try:
         result = run_case(case, blocks_of(settings.implementation), settings.witnesses, display, every_number=sink)
     except EngineFailure as failure:
+        if sink is not None:
+            sink.discard()  # a partial file the report would not list
         return failure
     finally:
         if sink is not None:
@@ -196,7 +198,7 @@ def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = No
 
 
 def gather(results: list[CaseResult], failures: list[EngineFailure], errors: list[CaseError]) -> Tables:
-    rows = [r.summary or summary_row(r) for r in results] + [failed_row(f) for f in failures] + [invalid_row(e) for e in errors]
+    rows = [r.summary for r in results] + [failed_row(f) for f in failures] + [invalid_row(e) for e in errors]
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
         {"steps": int, "compared": int, "expectations_passed": int, "expectations_total": int,
          "expectations_not_checkable": int, "fd_checked": "Int64"})

@@ -92,3 +92,22 @@ def test_engine_error_is_a_disagreement_and_the_other_cases_still_run(folder: Pa
     assert summary.loc["seed-linear-60x", "verdict"] == "agree"
     assert summary.loc["other", "verdict"] == "DISAGREE"
     assert "the oracle failed on this case: RuntimeError: all elements" in summary.loc["other", "message"]
+
+
+def test_a_case_failing_midway_leaves_no_file_the_marker_does_not_list(folder: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import oracle
+    from report.folder import foreign_files
+
+    real_steps = oracle.steps
+
+    def failing_after_one_step(case):
+        steps = real_steps(case)
+        yield next(steps)
+        raise RuntimeError("a failure after step 0")
+
+    monkeypatch.setattr(oracle, "steps", failing_after_one_step)
+    out = tmp_path / "out"
+    assert main([str(folder), "--out", str(out), "--jobs", "1", "--every-number"]) == 1
+    assert foreign_files(out) == []  # so the next run may replace it
+    assert main([str(folder), "--out", str(out), "--jobs", "1", "--every-number"]) == 1
