@@ -64,7 +64,6 @@ class GraphCase:
     expects: tuple[Expect, ...]
     tolerance: tuple[float, float] | None
     differentiable: frozenset[str]  # inputs and nodes that depend on a trainable input: they have a gradient
-    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     data_file: Path | None = None
     layers: tuple = ()  # a graph has no dense layers
@@ -121,8 +120,7 @@ def read_graph(fields: Fields, raw: dict[str, Any], dtype: str) -> dict[str, Any
     expects = fields.part(read_graph_expects, fields, raw.get("expect", []), shapes, trainable, differentiable,
                           steps, {node.name for node in nodes}) or ()
     return dict(values=values, trainable=trainable, nodes=tuple(nodes), output=output, gradient=gradient,
-                learning_rate=learning_rate, steps=steps, expects=expects, differentiable=frozenset(differentiable),
-                shapes=shapes)
+                learning_rate=learning_rate, steps=steps, expects=expects, differentiable=frozenset(differentiable))
 
 
 def read_inputs(fields: Fields, graph: dict[str, Any]) -> tuple[dict[str, np.ndarray], frozenset[str]]:

@@ -31,7 +31,7 @@ def shown(value: np.ndarray | None) -> str:
 
 
 def gate_label(operation: str, args: tuple, options: dict) -> str:
-    label = SYMBOLS.get(operation, operation).replace("{p}", f"{options.get('exponent', '')}".rstrip("0").rstrip("."))
+    label = SYMBOLS.get(operation, operation).replace("{p}", significant(options.get("exponent", 0.0), 4))
     numbers = [significant(a, 4) for a in args if not isinstance(a, str)]
     return label + ("\n" + ", ".join(numbers) if numbers else "")
 

@@ -9,6 +9,7 @@ for each witness the first wrong number (report/first_wrong.py): the first disag
 in the order the computation makes them. Everything after it is counted as its consequence.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -95,6 +96,11 @@ class Layout:
         """The array each flat position belongs to."""
         return np.searchsorted(self.starts, positions, side="right") - 1
 
+    @functools.cached_property
+    def every_label(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The labels of every position, made once per layout."""
+        return self.labels(np.arange(self.total))
+
     def labels(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(quantity, key, index) of each flat position, as object arrays."""
         segments = self.segment(positions)
@@ -136,7 +142,6 @@ class Comparison:
         self.totals = {w: {name: np.array([], dtype=type(start)) for name, start in ACCUMULATED.items()}
                        for w in self.witnesses}  # witness -> figure -> one number per item
         self.layouts: dict[tuple, Layout] = {}
-        self.all_labels: dict[tuple, tuple] = {}
 
     def layout(self, oracle: Step) -> Layout:
         signature = tuple((item, np.shape(value)) for item, value in oracle.values.items())
@@ -232,11 +237,7 @@ class Comparison:
         everything = self.full_table or self.every_number is not None
         if everything:
             positions = np.arange(truth.size)
-            signature = (tuple(layout.items), tuple(layout.shapes))
-            if signature not in self.all_labels:
-                self.all_labels[signature] = layout.labels(positions)
-            labels = self.all_labels[signature]
-            chunk = self.chunk(t, layout, positions, labels, truth, tolerance, found)
+            chunk = self.chunk(t, layout, positions, layout.every_label, truth, tolerance, found)
             if self.every_number is not None:
                 self.every_number(self.table(chunk))
             if self.full_table:
