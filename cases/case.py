@@ -1,8 +1,10 @@
 """What a validated case is, and what an engine records when it runs one.
 
 Both engines read a `Case` and produce one `Step` per recorded step; neither sees the TOML file.
-Parameters are named `layers.{i}.weight` (shape units × fan_in, as torch.nn.Linear stores it)
-and `layers.{i}.bias` (shape units).
+Parameters are named `layers.{i}.weight` and `layers.{i}.bias` with torch's shapes (a dense
+layer's weight is units × fan_in, as torch.nn.Linear stores it; a convolution's is out_channels ×
+in_channels × kh × kw); batch norm's running statistics are `layers.{i}.running_mean` and
+`layers.{i}.running_var`.
 """
 
 import dataclasses
@@ -17,18 +19,27 @@ from cases.quantities import computation_order
 from cases.schedule import Schedule
 from cases.vocabulary import ON_LOGITS
 
-ELEMENT = re.compile(r"^(layers\.(\d+)\.(weight|bias))(?:\[(\d+(?:\s*,\s*\d+)*)\])?$")
+ELEMENT = re.compile(r"^(layers\.(\d+)\.(weight|bias|running_mean|running_var))(?:\[(\d+(?:\s*,\s*\d+)*)\])?$")
 
 
 @dataclass(frozen=True)
 class Layer:
-    """One dense layer: z = x @ weight.T + bias, then a = activation(z)."""
+    """One layer: z = the layer's own function of its input (dense: z = x @ weight.T + bias), then
+    a = activation(z). `shape` is one sample's z (and a); `units` the number of numbers in it."""
 
     units: int
     activation: str
     activation_options: dict[str, Any]
-    weight: np.ndarray  # (units, fan_in)
-    bias: np.ndarray | None  # (units,) or None for bias = false
+    weight: np.ndarray | None  # dense (units, fan_in); conv2d (out, in, kh, kw); None if the layer has none
+    bias: np.ndarray | None  # None for bias = false or a layer without one
+    type: str = "dense"  # a name from cases.vocabulary.LAYERS
+    options: dict[str, Any] = field(default_factory=dict)  # torch's constructor options the case gave
+    shape: tuple[int, ...] = ()  # one sample's output; () means (units,)
+    buffers: dict[str, np.ndarray] = field(default_factory=dict)  # batch_norm: running_mean, running_var
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return self.shape or (self.units,)
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,7 @@ class Case:
     source: str
     dtype: str  # "float64" | "float32"
     path: str
-    inputs: int
+    inputs: int  # numbers per sample: the product of input_shape
     layers: tuple[Layer, ...]
     names: dict[str, str]  # alias -> "layers.i.weight[r,c]"
     x: np.ndarray  # (N, inputs)
@@ -67,6 +78,8 @@ class Case:
     tolerance: tuple[float, float] | None  # (abs, rel) tightening the default, or None
     data_file: Path | None = None  # the CSV file the data came from, if any
     limits: dict[str, int] = field(default_factory=dict)
+    input_shape: tuple[int, ...] = ()  # one sample, e.g. (C, H, W); () means (inputs,)
+    training: bool = True  # [model] mode: "train" (batch statistics, dropout on) or "eval"
 
     @property
     def steps(self) -> int:
@@ -82,6 +95,30 @@ class Case:
         return self.targets.ndim == 1
 
     @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return self.input_shape or (self.inputs,)
+
+    @property
+    def index_inputs(self) -> bool:
+        """True when the inputs are integer indices into an embedding table (no input gradient)."""
+        return self.layers[0].type == "embedding"
+
+    def layer_input_shape(self, i: int) -> tuple[int, ...]:
+        """One sample's input to layer i."""
+        return self.sample_shape if i == 0 else self.layers[i - 1].sample_shape
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Initial running statistics by name (`layers.i.running_mean`, `layers.i.running_var`)."""
+        return {f"layers.{i}.{name}": value for i, layer in enumerate(self.layers) for name, value in layer.buffers.items()}
+
+    def dropout_draws(self, i: int, step: int, shape: tuple[int, ...]) -> np.ndarray:
+        """The uniform numbers u in [0, 1) that decide dropout layer i's mask at a step (kept where
+        u ≥ p): drawn here from the layer's seed, the layer and the step, so both engines apply
+        the same mask (torch's own generator cannot be shared with NumPy)."""
+        generator = np.random.default_rng([self.layers[i].options.get("seed", 0), i, step])
+        return generator.random(shape).astype(self.dtype)
+
+    @property
     def on_logits(self) -> bool:
         """True when the loss takes the last layer's pre-activation z instead of its output."""
         return self.loss in ON_LOGITS
@@ -90,14 +127,15 @@ class Case:
         """Initial parameters by name, input side first, weight before bias."""
         params: dict[str, np.ndarray] = {}
         for i, layer in enumerate(self.layers):
-            params[f"layers.{i}.weight"] = layer.weight
+            if layer.weight is not None:
+                params[f"layers.{i}.weight"] = layer.weight
             if layer.bias is not None:
                 params[f"layers.{i}.bias"] = layer.bias
         return params
 
     def order(self):
         """Sort key putting (quantity, key) pairs in computation order (cases.quantities)."""
-        return computation_order(len(self.layers), list(self.parameters()))
+        return computation_order(len(self.layers), [*self.parameters(), *self.buffers()])
 
     def with_dtype(self, dtype: str) -> "Case":
         """The same case computed in another precision (parameters and data cast once)."""
@@ -107,13 +145,15 @@ class Case:
         layers = tuple(
             dataclasses.replace(
                 layer,
-                weight=layer.weight.astype(np_dtype),
+                weight=None if layer.weight is None else layer.weight.astype(np_dtype),
                 bias=None if layer.bias is None else layer.bias.astype(np_dtype),
+                buffers={name: value.astype(np_dtype) for name, value in layer.buffers.items()},
             )
             for layer in self.layers
         )
         targets = self.targets if self.class_targets else self.targets.astype(np_dtype)
-        return dataclasses.replace(self, dtype=dtype, layers=layers, x=self.x.astype(np_dtype), targets=targets)
+        x = self.x if self.index_inputs else self.x.astype(np_dtype)
+        return dataclasses.replace(self, dtype=dtype, layers=layers, x=x, targets=targets)
 
 
 class Step:
@@ -137,6 +177,9 @@ class Step:
     @property
     def output(self) -> np.ndarray:
         return self.values[("output", "")]
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        return {key: value for (quantity, key), value in self.values.items() if quantity == "buffer"}
 
     def params(self) -> dict[str, np.ndarray]:
         return {key: value for (quantity, key), value in self.values.items() if quantity == "param"}

@@ -29,8 +29,8 @@ def read_data(fields: Fields, data: dict[str, Any], base: Path, limits: dict[str
         targets = fields.array(fields.value(data, "targets", "data.targets", (list,)), "data.targets")
         path = None
     size_limits.check(limits, "data_numbers", x.size + targets.size, "data")
-    if x.ndim != 2:
-        raise Invalid("data.inputs", f"expected rows of numbers (N × inputs), got {shape_text(x.shape)}")
+    if x.ndim < 2:
+        raise Invalid("data.inputs", f"expected rows (N × inputs, or N × the model's input shape), got {shape_text(x.shape)}")
     if targets.ndim not in (1, 2) or len(targets) != len(x):
         raise Invalid("data.targets", f"expected {len(x)} rows (one per input row), got {shape_text(targets.shape)}")
     return x, targets, path

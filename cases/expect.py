@@ -10,7 +10,7 @@ from cases.case import Expect, Layer, format_index
 from cases.errors import Invalid, one_of
 from cases.fields import Fields, shape_text
 from cases.model import element, parameter_shape
-from cases.quantities import EXPECTABLE, QUANTITIES, STATE
+from cases.quantities import EXPECTABLE, QUANTITIES, STATE, layer_of
 from cases.schedule import Schedule
 from cases.vocabulary import ON_LOGITS
 
@@ -18,9 +18,9 @@ from cases.vocabulary import ON_LOGITS
 class Model:
     """What an expectation is checked against: the model's shape and the run's length."""
 
-    def __init__(self, inputs: int, layers: list[Layer], names: dict[str, str], loss: str, schedule: Schedule,
+    def __init__(self, input_shape: tuple[int, ...], layers: list[Layer], names: dict[str, str], loss: str, schedule: Schedule,
                  freeze: frozenset[str]) -> None:
-        self.inputs, self.layers, self.names, self.loss = inputs, layers, names, loss
+        self.input_shape, self.layers, self.names, self.loss = input_shape, layers, names, loss
         self.schedule, self.freeze = schedule, freeze
 
 
@@ -51,6 +51,10 @@ def read_expect(fields: Fields, entry: Any, field: str, model: Model) -> Expect:
         label = fields.value(entry, "param", f"{field}.param", (str,))
         key, index = element(label, f"{field}.param", model.layers, model.names)
         shape = parameter_shape(model.layers, key)
+        running = key.endswith(("running_mean", "running_var"))
+        if running != (quantity == "buffer"):
+            raise Invalid(f"{field}.param", f"{key} goes with quantity = \"buffer\"" if running else
+                          f"quantity = \"buffer\" takes a running statistic such as \"layers.{layer_of(key)}.running_mean\"")
         if quantity in STATE:
             if step == 0:
                 raise Invalid(f"{field}.step", f"the optimizer's {quantity} exists after the first update: expected a step ≥ 1")
@@ -71,10 +75,12 @@ def read_expect(fields: Fields, entry: Any, field: str, model: Model) -> Expect:
         if quantity == "grad_activation" and number == last and model.loss in ON_LOGITS:
             raise Invalid(f"{field}.layer", f"{model.loss} takes the last layer's z: its ∂L/∂a is not computed; "
                                             "ask for delta instead")
-        shape = (rows, model.layers[number].units)
+        shape = (rows, *model.layers[number].sample_shape)
     else:
         only(entry, field, "index")
-        shape = {"loss": (), "output": (rows, model.layers[-1].units), "input_grad": (rows, model.inputs),
+        if quantity == "input_grad" and model.layers[0].type == "embedding":
+            raise Invalid(f"{field}.quantity", "the inputs are indices into an embedding: they have no gradient")
+        shape = {"loss": (), "output": (rows, model.layers[-1].units), "input_grad": (rows, *model.input_shape),
                  "unreduced_loss": (rows,) if model.loss == "cross_entropy" else (rows, model.layers[-1].units)
                  }[quantity]
     if keyed_by != "param" and "index" in entry:
@@ -104,7 +110,7 @@ def read_index(value: Any, field: str, shape: tuple[int, ...]) -> tuple[int, ...
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in value)):
         raise Invalid(field, f"expected {len(shape)} integers such as {[0] * len(shape)}, got {value!r}")
     if any(not 0 <= i < n for i, n in zip(value, shape, strict=True)):
-        raise Invalid(field, f"[{format_index(tuple(value))}] is outside {shape_text(shape)} (batch rows × units)")
+        raise Invalid(field, f"[{format_index(tuple(value))}] is outside {shape_text(shape)} (batch rows × the layer's shape)")
     return tuple(value)
 
 

@@ -6,13 +6,16 @@ arrays and see identical batches. A file with problems becomes one `CaseError` l
 the other files are still loaded.
 """
 
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cases import limits as size_limits
-from cases.case import Case
+from cases.case import Case, Layer
 from cases.data import read_data
 from cases.errors import CaseError, Invalid
 from cases.expect import Model, read_expects, read_tolerance
@@ -20,6 +23,7 @@ from cases.fields import Fields, shape_text
 from cases.files import case_files, parse_toml, read_text, shown_path
 from cases.graph import GraphCase, is_graph, read_graph
 from cases.model import read_model
+from cases.schedule import Schedule
 from cases.training import check_loss_fits, check_targets, read_loss, read_training
 from cases.vocabulary import DTYPES
 
@@ -92,13 +96,12 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
 
     model = fields.part(section, fields, raw, "model")
     built = fields.part(read_model, fields, model, limits) if model is not None else None
-    inputs, layers, names = built if built else (None, None, None)
+    input_shape, layers, names, train_mode = built if built else (None, None, None, True)
     data = fields.part(section, fields, raw, "data")
     found = fields.part(read_data, fields, data, base, limits) if data is not None else None
     x, targets, data_file = found if found else (None, None, None)
-    if x is not None and inputs is not None and x.shape[1] != inputs:
-        fields.note("data.inputs", f"expected N rows × {inputs} (model.inputs), got {shape_text(x.shape)}")
-        x = None
+    if x is not None and input_shape is not None:
+        x = fields.part(shaped_inputs, x, input_shape, layers)
     loss_table = fields.part(section, fields, raw, "loss")
     read = fields.part(read_loss, fields, loss_table) if loss_table is not None else None
     loss, loss_options = read if read else (None, None)
@@ -112,11 +115,13 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
     samples = len(x) if x is not None else None
     trained = fields.part(read_training, fields, training, layers, samples, limits) if training is not None else None
     optimizer, options, schedule, freeze = trained if trained else (None, None, None, frozenset())
+    if train_mode and layers and schedule is not None:
+        fields.part(check_batch_statistics, layers, input_shape, schedule)
     expects = ()
     if layers and schedule is not None and loss is not None:
-        model_shape = Model(inputs, layers, names, loss, schedule, freeze)
+        model_shape = Model(input_shape, layers, names, loss, schedule, freeze)
         expects = fields.part(read_expects, fields, raw.get("expect", []), model_shape) or ()
-        parameters = sum(layer.weight.size + (layer.bias.size if layer.bias is not None else 0) for layer in layers)
+        parameters = sum(array.size for layer in layers for array in (layer.weight, layer.bias) if array is not None)
         per_step = 2 * parameters + 4 * schedule.size * sum(layer.units for layer in layers)
         fields.part(size_limits.check, limits, "recorded_numbers", per_step * (schedule.steps + 1), "training")
     tolerance = fields.part(read_tolerance, fields, raw.get("tolerance"))
@@ -124,11 +129,42 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
     error = fields.error()
     if error is not None:
         raise error
-    case = Case(name=name, title=title, source=source, dtype="float64", path=fields.path, inputs=inputs,
+    case = Case(name=name, title=title, source=source, dtype="float64", path=fields.path,
+                inputs=math.prod(input_shape), input_shape=input_shape, training=train_mode,
                 layers=tuple(layers), names=names, x=x, targets=targets, loss=loss, loss_options=loss_options,
                 optimizer=optimizer, optimizer_options=options, schedule=schedule, freeze=freeze,
                 expects=expects, tolerance=tolerance, data_file=data_file, limits=limits)
     return case.with_dtype(dtype)
+
+
+def shaped_inputs(x: np.ndarray, input_shape: tuple[int, ...], layers: list[Layer]) -> np.ndarray:
+    """The data's rows in the model's input shape: each row written as nested lists of that shape,
+    or flat (as CSV columns give it) and reshaped row by row in C order; integer indices for an embedding."""
+    flat = math.prod(input_shape)
+    if x.shape[1:] != input_shape:
+        if x.ndim != 2 or x.shape[1] != flat:
+            raise Invalid("data.inputs", f"expected N rows × {shape_text(input_shape)} (model.inputs)"
+                                         f"{f' or N rows × {flat}' if len(input_shape) > 1 else ''}, got {shape_text(x.shape)}")
+        x = x.reshape(len(x), *input_shape)
+    if layers[0].type != "embedding":
+        return x
+    count = layers[0].options["num_embeddings"]
+    bad = (x != np.round(x)) | (x < 0) | (x >= count)
+    if bad.any():
+        r, c = (int(i) for i in np.argwhere(bad)[0])
+        raise Invalid("data.inputs", f"row {r}, position {c}: expected an index 0 to {count - 1} into the "
+                                     f"embedding, got {x[r, c]:g}")
+    return x.astype(np.int64)
+
+
+def check_batch_statistics(layers: list[Layer], input_shape: tuple[int, ...], schedule: Schedule) -> None:
+    """torch refuses batch statistics of one value per channel (a batch of one row on (B, features))."""
+    smallest = min(schedule.rows(t) for t in range(min(schedule.per_epoch, schedule.steps + 1)))
+    for i, layer in enumerate(layers):
+        sample = layers[i - 1].sample_shape if i else input_shape
+        if layer.type == "batch_norm" and smallest * math.prod(sample[1:]) == 1:
+            raise Invalid("training.batch_size", f"layer {i} (batch_norm, training mode) sees a batch of one row: "
+                                                 "one value per channel has no variance; use batches of 2 or more")
 
 
 def read_name(fields: Fields, raw: dict[str, Any]) -> str:

@@ -1,6 +1,8 @@
 """[model]: the inputs, the layers (weights written out or seeded), and aliases for elements."""
 
+import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -8,82 +10,219 @@ import numpy as np
 from cases import limits as size_limits
 from cases.case import Layer, format_index, parse_element
 from cases.errors import Invalid, Reported
-from cases.fields import Fields, shape_text
+from cases.fields import MISSING, Fields, shape_text
 from cases.init import initial_bias, initial_weight, read_init
-from cases.vocabulary import ACTIVATIONS, GELU_APPROXIMATIONS
+from cases.vocabulary import ACTIVATIONS, GELU_APPROXIMATIONS, LAYER_ARRAYS, LAYER_REQUIRED, LAYERS, MODES
 
 ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def read_model(fields: Fields, model: dict[str, Any], limits: dict[str, int]
-               ) -> tuple[int, list[Layer], dict[str, str]]:
-    fields.keys(model, "model", ["inputs", "layers", "names", "init"])
-    inputs = fields.integer(model, "inputs", "model.inputs", 1)
+               ) -> tuple[tuple[int, ...], list[Layer], dict[str, str], bool]:
+    """(one sample's input shape, the layers, the aliases, training mode?)."""
+    fields.keys(model, "model", ["inputs", "layers", "names", "init", "mode"])
+    input_shape = read_input_shape(fields, model)
+    training = fields.choice(model, "mode", "model.mode", MODES, "train") == "train"
     entries = fields.value(model, "layers", "model.layers", (list,))
     if not entries:
         raise Invalid("model.layers", "expected at least one [[model.layers]] table")
     init = read_init(fields, model["init"]) if "init" in model else None
-    shapes = [fields.part(layer_shape, fields, entry, f"model.layers[{i}]") for i, entry in enumerate(entries)]
-    if any(units is None for units in shapes):
-        raise Reported()
-    fans = [inputs, *shapes[:-1]]
-    size_limits.check(limits, "parameters", sum(u * f + u for u, f in zip(shapes, fans, strict=True)), "model.layers")
-
     generator = np.random.default_rng(init["seed"]) if init else None
-    layers: list[Layer | None] = []
+    layers: list[Layer] = []
+    shape, parameters = input_shape, 0
     for i, entry in enumerate(entries):
-        layers.append(fields.part(read_layer, fields, entry, f"model.layers[{i}]", fans[i],
-                                  i == len(entries) - 1, init, generator))
-    if any(layer is None for layer in layers):
-        raise Reported()
+        where = f"model.layers[{i}]"
+        layer = fields.part(read_layer, fields, entry, where, shape, i, i == len(entries) - 1, init, generator,
+                            (limits, parameters))
+        if layer is None:  # the next layer's input shape is unknown: stop here
+            raise Reported()
+        layers.append(layer)
+        parameters += sum(array.size for array in (layer.weight, layer.bias) if array is not None)
+        shape = layer.sample_shape
+    if len(shape) != 1:
+        raise Invalid(f"model.layers[{len(entries) - 1}]", f"the last layer gives {shape_text(shape)} numbers per "
+                      "sample; a loss takes a vector per sample: end with a flatten layer and a dense layer")
     names = read_names(fields, model.get("names", {}), layers)
-    return inputs, layers, names
+    return input_shape, layers, names, training
 
 
-def layer_shape(fields: Fields, entry: Any, field: str) -> int:
+def read_input_shape(fields: Fields, model: dict[str, Any]) -> tuple[int, ...]:
+    """model.inputs: the number of inputs, or one sample's shape such as [1, 28, 28] (C, H, W)."""
+    value = fields.value(model, "inputs", "model.inputs", (int, list))
+    sizes = value if isinstance(value, list) else [value]
+    if not sizes or len(sizes) > 3 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes):
+        raise Invalid("model.inputs", f"expected an integer ≥ 1 or a list of 1 to 3 of them (C, H, W), got {value!r}")
+    return tuple(sizes)
+
+
+def read_layer(fields: Fields, entry: Any, field: str, in_shape: tuple[int, ...], number: int, last: bool,
+               init: dict[str, Any] | None, generator: np.random.Generator | None,
+               counted: tuple[dict[str, int], int]) -> Layer:
     if not isinstance(entry, dict):
         raise Invalid(field, "expected a table")
-    return fields.integer(entry, "units", f"{field}.units", 1)
-
-
-def read_layer(fields: Fields, entry: dict[str, Any], field: str, fan_in: int, last: bool,
-               init: dict[str, Any] | None, generator: np.random.Generator | None) -> Layer:
+    kind = fields.choice(entry, "type", f"{field}.type", LAYERS, "dense", what="layer type")
     named = entry.get("activation")
     known = ACTIVATIONS[named] if isinstance(named, str) and named in ACTIVATIONS else \
         {key: kinds for options in ACTIVATIONS.values() for key, kinds in options.items()}
-    fields.keys(entry, field, ["units", "activation", "weight", "bias", *known])
-    activation = fields.choice(entry, "activation", f"{field}.activation", ACTIVATIONS, what="activation")
+    fields.keys(entry, field, ["type", "activation", *LAYERS[kind], *LAYER_ARRAYS[kind], *known])
+    default = MISSING if kind == "dense" else "identity"
+    activation = fields.choice(entry, "activation", f"{field}.activation", ACTIVATIONS, default, what="activation")
     if activation == "softmax" and not last:
         raise Invalid(f"{field}.activation", "softmax is allowed only on the last layer")
-    option_kinds = ACTIVATIONS[activation]
-    units = entry["units"]
-    options = {key: fields.typed(entry[key], f"{field}.{key}", kinds)
-               for key, kinds in option_kinds.items() if key in entry}
-    if options.get("approximate", "none") not in GELU_APPROXIMATIONS:
+    activation_options = {key: fields.typed(entry[key], f"{field}.{key}", kinds)
+                          for key, kinds in ACTIVATIONS[activation].items() if key in entry}
+    if activation_options.get("approximate", "none") not in GELU_APPROXIMATIONS:
         raise Invalid(f"{field}.approximate", f"expected one of {', '.join(GELU_APPROXIMATIONS)}, "
-                                              f"got {options['approximate']!r}")
-    if options.get("beta", 1.0) == 0:
+                                              f"got {activation_options['approximate']!r}")
+    if activation_options.get("beta", 1.0) == 0:
         raise Invalid(f"{field}.beta", "expected a non-zero number")
 
-    if "weight" in entry:
-        weight = fields.array(entry["weight"], f"{field}.weight", (units, fan_in), "units × fan_in")
-    elif init is not None:
-        weight = initial_weight(init, generator, units, fan_in)
-    else:
-        raise Invalid(f"{field}.weight", f"missing; give a {units}×{fan_in} list (units × fan_in) or a [model.init] table")
+    options = {key: fields.typed(entry[key], f"{field}.{key}", kinds)
+               for key, kinds in LAYERS[kind].items() if key in entry}
+    for key in LAYER_REQUIRED.get(kind, ()):
+        if key not in options:
+            raise Invalid(f"{field}.{key}", f"missing; a {kind} layer needs {', '.join(LAYER_REQUIRED[kind])}")
+    if kind == "embedding" and number != 0:
+        raise Invalid(f"{field}.type", "an embedding takes the integer inputs: it must be the first layer")
+    plan = layer_plan(kind, options, in_shape, field)
+    limits, parameters = counted
+    size_limits.check(limits, "parameters", parameters + sum(math.prod(s) for s in plan.arrays.values()), field)
 
-    bias_value = entry.get("bias", True if init else None)
-    if bias_value is None:
-        raise Invalid(f"{field}.bias", f"missing; give a list of {units} numbers, or false for no bias")
-    if bias_value is False:
-        bias = None
-    elif bias_value is True:
+    for name in LAYER_ARRAYS[kind]:
+        if name in entry and name not in plan.arrays and not name.startswith("running"):
+            raise Invalid(f"{field}.{name}", f"this {kind} layer has no {name} "
+                                             f"({'affine' if kind == 'batch_norm' else 'elementwise_affine'} = false)")
+    arrays = {name: read_array(fields, entry, field, name, array_shape, plan, init, generator)
+              for name, array_shape in plan.arrays.items()}
+    buffers = {name: fields.array(entry[name], f"{field}.{name}", (in_shape[0],), "channels") if name in entry else
+               np.full(in_shape[0], 0.0 if name == "running_mean" else 1.0) for name in LAYER_ARRAYS[kind]
+               if name.startswith("running")}
+    if "running_var" in buffers and np.any(buffers["running_var"] < 0):
+        raise Invalid(f"{field}.running_var", "expected variances ≥ 0")
+    units = math.prod(plan.shape)
+    return Layer(units=units, activation=activation, activation_options=activation_options,
+                 weight=arrays.get("weight"), bias=arrays.get("bias"), type=kind, options=options,
+                 shape=() if kind == "dense" else plan.shape, buffers=buffers)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a layer makes of its input: one sample's output shape, its parameters' shapes, how to
+    describe the weight's layout, and the fan-in that [model.init] scales by."""
+
+    shape: tuple[int, ...]
+    arrays: dict[str, tuple[int, ...]]  # "weight", "bias" -> shape (bias only if the layer may have one)
+    layout: str
+    fan_in: int
+
+
+def layer_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
+    """Check the options against the input the layer receives (one-line errors) and plan its shapes."""
+    received = shape_text(in_shape)
+    if kind == "dense":
+        if len(in_shape) != 1:
+            raise Invalid(f"{field}.type", f"a dense layer takes a vector per sample; it receives {received}: "
+                                           "put a flatten layer before it")
+        units = positive(options, "units", field)
+        return Plan((units,), {"weight": (units, in_shape[0]), "bias": (units,)}, "units × fan_in", in_shape[0])
+    if kind == "flatten":
+        return Plan((math.prod(in_shape),), {}, "", 0)
+    if kind == "dropout":
+        if not 0 <= options.get("p", 0.5) < 1:
+            raise Invalid(f"{field}.p", f"expected a probability 0 ≤ p < 1, got {options['p']:g}")
+        return Plan(in_shape, {}, "", 0)
+    if kind == "embedding":
+        if len(in_shape) != 1:
+            raise Invalid("model.inputs", f"an embedding takes T integer indices per sample; got {received}")
+        count, size = positive(options, "num_embeddings", field), positive(options, "embedding_dim", field)
+        return Plan((in_shape[0], size), {"weight": (count, size)}, "num_embeddings × embedding_dim", size)
+    if kind == "layer_norm":
+        normalized = options.get("normalized_shape", list(in_shape))
+        normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized)
+        if not normalized or normalized != in_shape[len(in_shape) - len(normalized):]:
+            raise Invalid(f"{field}.normalized_shape", f"expected the last sizes of the input {received}, "
+                                                       f"got {list(normalized)}")
+        options["normalized_shape"] = list(normalized)
+        affine = options.get("elementwise_affine", True)
+        return Plan(in_shape, {"weight": normalized, "bias": normalized} if affine else {}, "normalized_shape", 0)
+    if kind == "batch_norm":
+        if len(in_shape) not in (1, 3):
+            raise Invalid(f"{field}.type", f"batch_norm takes (features,) or (C, H, W) per sample; it receives {received}")
+        if not 0 <= options.get("momentum", 0.1) <= 1:
+            raise Invalid(f"{field}.momentum", "expected a number from 0 to 1")
+        if options.get("eps", 1e-5) <= 0:
+            raise Invalid(f"{field}.eps", "expected a number > 0")
+        channels = in_shape[0]
+        affine = options.get("affine", True)
+        return Plan(in_shape, {"weight": (channels,), "bias": (channels,)} if affine else {}, "channels", 0)
+    # conv2d and the pools: (C, H, W) windows
+    if len(in_shape) != 3:
+        raise Invalid(f"{field}.type", f"{kind} takes (C, H, W) per sample; it receives {received}"
+                                       + (": give model.inputs as [C, H, W]" if field.endswith("[0]") else ""))
+    kernel = pair_option(options, "kernel_size", field, 1)
+    stride = pair_option(options, "stride", field, 1, kernel if kind != "conv2d" else (1, 1))
+    padding = pair_option(options, "padding", field, 0, (0, 0))
+    dilation = pair_option(options, "dilation", field, 1, (1, 1))
+    if kind != "conv2d" and any(p > k // 2 for p, k in zip(padding, kernel, strict=True)):
+        raise Invalid(f"{field}.padding", f"expected at most half the kernel size {list(kernel)}, as torch requires")
+    channels, height, width = in_shape
+    out = tuple(output_size(n, k, s, p, d) for n, k, s, p, d in zip((height, width), kernel, stride, padding, dilation,
+                                                                      strict=True))
+    if min(out) < 1:
+        raise Invalid(f"{field}.kernel_size", f"the window {list(kernel)} (dilation {list(dilation)}) does not fit "
+                                              f"in {height}×{width} with padding {list(padding)}")
+    if kind != "conv2d":
+        return Plan((channels, *out), {}, "", 0)
+    filters = positive(options, "out_channels", field)
+    return Plan((filters, *out), {"weight": (filters, channels, *kernel), "bias": (filters,)},
+                "out_channels × in_channels × kh × kw", channels * kernel[0] * kernel[1])
+
+
+def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 (torch's rule, floor mode)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def positive(options: dict[str, Any], key: str, field: str) -> int:
+    if options[key] < 1:
+        raise Invalid(f"{field}.{key}", f"expected an integer ≥ 1, got {options[key]}")
+    return options[key]
+
+
+def pair_option(options: dict[str, Any], key: str, field: str, minimum: int,
+                default: tuple[int, int] | None = None) -> tuple[int, int]:
+    """An int-or-pair option as (h, w), each ≥ minimum."""
+    value = options.get(key, default)
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= minimum for n in pair):
+        raise Invalid(f"{field}.{key}", f"expected an integer ≥ {minimum} or a pair of them [h, w], got {value!r}")
+    return pair
+
+
+def read_array(fields: Fields, entry: dict[str, Any], field: str, name: str, shape: tuple[int, ...], plan: Plan,
+               init: dict[str, Any] | None, generator: np.random.Generator | None) -> np.ndarray | None:
+    """A layer's weight or bias: written in the case, seeded by [model.init], or torch's constant start
+    for a normalisation layer (weight 1, bias 0)."""
+    where, sizes = f"{field}.{name}", shape_text(shape)
+    value = entry.get(name)
+    if plan.fan_in == 0 and value is None:  # batch_norm, layer_norm: as torch initialises them
+        return np.full(shape, 1.0 if name == "weight" else 0.0)
+    if name == "weight":
+        if value is not None:
+            return fields.array(value, where, shape, plan.layout)
         if init is None:
-            raise Invalid(f"{field}.bias", f"true needs a [model.init] table; give a list of {units} numbers")
-        bias = initial_bias(init, generator, units, fan_in)
-    else:
-        bias = fields.array(bias_value, f"{field}.bias", (units,), "units")
-    return Layer(units=units, activation=activation, activation_options=options, weight=weight, bias=bias)
+            raise Invalid(where, f"missing; give a {sizes} list ({plan.layout}) or a [model.init] table")
+        return initial_weight(init, generator, shape[0], plan.fan_in).reshape(shape)
+    value = True if value is None and init else value
+    if value is None:
+        raise Invalid(where, f"missing; give a list of {shape[0]} numbers, or false for no bias")
+    if value is False:
+        return None
+    if value is True:
+        if init is None:
+            raise Invalid(where, f"true needs a [model.init] table; give a list of {shape[0]} numbers")
+        return initial_bias(init, generator, shape[0], plan.fan_in)
+    return fields.array(value, where, shape, plan.layout.split(" × ")[0])
 
 
 def read_names(fields: Fields, names: Any, layers: list[Layer]) -> dict[str, str]:
@@ -110,10 +249,10 @@ def read_names(fields: Fields, names: Any, layers: list[Layer]) -> dict[str, str
 
 def parameter_shape(layers: list[Layer], param: str) -> tuple[int, ...] | None:
     """The shape of `layers.i.weight` or `layers.i.bias`, or None if the model has no such parameter."""
-    number = int(param.split(".")[1])
+    number, name = int(param.split(".")[1]), param.split(".")[2]
     if number >= len(layers):
         return None
-    array = layers[number].weight if param.endswith("weight") else layers[number].bias
+    array = layers[number].buffers.get(name) if name.startswith("running") else getattr(layers[number], name)
     return None if array is None else array.shape
 
 
@@ -134,7 +273,10 @@ def element(text: str, field: str, layers: list[Layer], names: dict[str, str] | 
         raise Invalid(field, f"no layer {number}: the model has layers 0 to {len(layers) - 1}")
     shape = parameter_shape(layers, param)
     if shape is None:
-        raise Invalid(field, f"{param} does not exist: layer {number} has bias = false")
+        layer = layers[number]
+        why = "bias = false" if layer.type == "dense" and param.endswith("bias") else \
+            f"no {param.split('.')[2]} (a {layer.type} layer{' without affine' if layer.type.endswith('_norm') else ''})"
+        raise Invalid(field, f"{param} does not exist: layer {number} has {why}")
     if index is not None and (len(index) != len(shape) or any(i >= n for i, n in zip(index, shape, strict=True))):
         raise Invalid(field, f"index [{format_index(index)}] is outside {param} of shape {shape_text(shape)}")
     return param, index

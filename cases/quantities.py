@@ -22,6 +22,8 @@ class Quantity:
 
 QUANTITIES: dict[str, Quantity] = {q.name: q for q in [
     Quantity("param", "θ", "param", "the parameter's value after t updates"),
+    Quantity("buffer", "buffer", "param", "a batch-norm layer's running statistic (layers.i.running_mean, "
+             "layers.i.running_var) after t training-mode forward passes"),
     Quantity("pre_activation", "z", "layer", "the layer's pre-activation z = x @ weight.T + bias, (B, units)"),
     Quantity("activation", "a", "layer", "the layer's activation a = f(z), (B, units), hidden layers"),
     Quantity("output", "ŷ", "", "the last layer's activation, (B, outputs)"),
@@ -74,7 +76,7 @@ def computation_order(layers: int, parameters: list[str]):
 
     def key(item: tuple[str, str]) -> tuple:
         quantity, name = item
-        if quantity == "param":
+        if quantity in ("param", "buffer"):
             return (0, position[name], -1)
         if quantity in _STATE_RANK:
             return (0, position[name], _STATE_RANK[quantity])

@@ -22,6 +22,34 @@ ACTIVATIONS: dict[str, dict[str, tuple[type, ...]]] = {
 }
 GELU_APPROXIMATIONS = ("none", "tanh")
 
+# layer type -> {option: accepted Python types}, torch's constructor arguments (nn.Conv2d, nn.MaxPool2d,
+# …); those in LAYER_REQUIRED must be given. Every layer also takes `activation` (default identity
+# except for dense, where it is required) and, where it has them, `weight` and `bias`.
+PAIR = (int, list)  # torch's int-or-pair options: 3 or [3, 2]
+LAYERS: dict[str, dict[str, tuple[type, ...]]] = {
+    "dense": {"units": (int,)},
+    "conv2d": {"out_channels": (int,), "kernel_size": PAIR, "stride": PAIR, "padding": PAIR, "dilation": PAIR},
+    "max_pool2d": {"kernel_size": PAIR, "stride": PAIR, "padding": PAIR, "dilation": PAIR},
+    "avg_pool2d": {"kernel_size": PAIR, "stride": PAIR, "padding": PAIR, "count_include_pad": (bool,)},
+    "flatten": {},
+    "batch_norm": {"eps": NUMBER, "momentum": NUMBER, "affine": (bool,)},
+    "layer_norm": {"normalized_shape": (int, list), "eps": NUMBER, "elementwise_affine": (bool,)},
+    "dropout": {"p": NUMBER, "seed": (int,)},
+    "embedding": {"num_embeddings": (int,), "embedding_dim": (int,)},
+}
+LAYER_REQUIRED: dict[str, tuple[str, ...]] = {
+    "dense": ("units",), "conv2d": ("out_channels", "kernel_size"), "max_pool2d": ("kernel_size",),
+    "avg_pool2d": ("kernel_size",), "embedding": ("num_embeddings", "embedding_dim"),
+}
+# The arrays a layer type may be given in the case file (parameters, then running statistics).
+LAYER_ARRAYS: dict[str, tuple[str, ...]] = {
+    "dense": ("weight", "bias"), "conv2d": ("weight", "bias"), "embedding": ("weight",),
+    "batch_norm": ("weight", "bias", "running_mean", "running_var"), "layer_norm": ("weight", "bias"),
+    "max_pool2d": (), "avg_pool2d": (), "flatten": (), "dropout": (),
+}
+# [model] mode: "train" (batch norm on batch statistics, dropout on) or "eval", as model.train()/.eval()
+MODES = ("train", "eval")
+
 # loss name -> {option: types}
 LOSSES: dict[str, dict[str, tuple[type, ...]]] = {
     "sse": {},

@@ -1,6 +1,7 @@
 """The case as a torch.nn model, trained as PyTorch users train: torch only, never the reference.
 
-nn.Linear layers with the case's weights, torch's own activation modules and loss modules,
+nn.Linear (and nn.Conv2d, nn.MaxPool2d, nn.BatchNorm1d/2d, nn.LayerNorm, nn.Embedding, …) with the
+case's weights, torch's own activation modules and loss modules,
 loss.backward() for the gradients and torch.optim for the updates. Options the case leaves out
 are left out here too, so torch applies its own defaults. δ = ∂L/∂z and ∂L/∂a are read from
 autograd with `retain_grad()` on the same tensors the model computes; the unreduced loss is
@@ -14,6 +15,7 @@ import torch
 from torch import nn
 
 from cases import Case, GraphCase, Step
+from cases.case import Layer
 from oracle import graph
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
@@ -57,30 +59,74 @@ def loss_module(name: str, options: dict, reduction: str | None = None) -> nn.Mo
     return modules[name]()
 
 
+class GivenDropout(nn.Module):
+    """Dropout with the case's mask: y = x · [draws ≥ p] / (1 − p) in training, x in evaluation.
+
+    The one place the oracle does not call a torch module's own forward: nn.Dropout draws its mask
+    from torch's generator, which NumPy cannot share, so the mask comes from the case
+    (cases.Case.dropout_draws) and is applied with torch operations. p and its default are
+    nn.Dropout's own; autograd differentiates the product."""
+
+    def __init__(self, options: dict) -> None:
+        super().__init__()
+        self.p = nn.Dropout(**{key: value for key, value in options.items() if key == "p"}).p
+        self.draws: torch.Tensor | None = None  # set before each forward pass
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x
+        return x * (self.draws >= self.p).to(x.dtype) / (1 - self.p)
+
+
+def layer_module(layer: Layer, in_shape: tuple[int, ...], dtype: torch.dtype) -> nn.Module:
+    """The torch module for one layer of the case, built with the case's options only."""
+    options = {key: tuple(value) if isinstance(value, list) else value for key, value in layer.options.items()}
+    bias = layer.bias is not None
+    if layer.type == "dense":
+        return nn.Linear(in_shape[0], layer.units, bias=bias, dtype=dtype)
+    if layer.type == "conv2d":
+        return nn.Conv2d(in_shape[0], bias=bias, dtype=dtype, **options)
+    if layer.type == "max_pool2d":
+        return nn.MaxPool2d(**options)
+    if layer.type == "avg_pool2d":
+        return nn.AvgPool2d(**options)
+    if layer.type == "flatten":
+        return nn.Flatten()
+    if layer.type == "batch_norm":
+        kind = nn.BatchNorm1d if len(in_shape) == 1 else nn.BatchNorm2d
+        return kind(in_shape[0], dtype=dtype, **options)
+    if layer.type == "layer_norm":
+        return nn.LayerNorm(dtype=dtype, **options)
+    if layer.type == "embedding":
+        return nn.Embedding(dtype=dtype, **options)
+    if layer.type == "dropout":
+        return GivenDropout(options)
+    raise ValueError(f"no torch module for layer type {layer.type!r}")
+
+
 class Network(nn.Module):
-    """Dense layers named layers.0, layers.1, … so parameter names match the case's."""
+    """The case's layers named layers.0, layers.1, … so parameter and buffer names match the case's."""
 
     def __init__(self, case: Case) -> None:
         super().__init__()
         dtype = DTYPES[case.dtype]
         self.layers = nn.ModuleList()
         self.activations = nn.ModuleList()
-        fan_in = case.inputs
-        for layer in case.layers:
-            linear = nn.Linear(fan_in, layer.units, bias=layer.bias is not None, dtype=dtype)
+        for i, layer in enumerate(case.layers):
+            module = layer_module(layer, case.layer_input_shape(i), dtype)
             with torch.no_grad():
-                linear.weight.copy_(torch.from_numpy(layer.weight))
-                if layer.bias is not None:
-                    linear.bias.copy_(torch.from_numpy(layer.bias))
-            self.layers.append(linear)
+                for name, value in [("weight", layer.weight), ("bias", layer.bias), *layer.buffers.items()]:
+                    if value is not None:
+                        getattr(module, name).copy_(torch.from_numpy(value))
+            self.layers.append(module)
             self.activations.append(activation_module(layer.activation, layer.activation_options))
-            fan_in = layer.units
+        self.train(case.training)
 
     def forward(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Every layer's pre-activation z and activation a, each keeping its .grad; the last a is the output."""
         pre_activations, activations = [], []
-        for linear, activation in zip(self.layers, self.activations, strict=True):
-            z = linear(x)
+        for layer, activation in zip(self.layers, self.activations, strict=True):
+            z = layer(x)
             x = activation(z)
             if z.requires_grad:
                 z.retain_grad()
@@ -88,6 +134,13 @@ class Network(nn.Module):
             pre_activations.append(z)
             activations.append(x)
         return pre_activations, activations
+
+    def set_dropout(self, case: Case, step: int, x: torch.Tensor) -> None:
+        """Give each dropout layer the case's draws for this step, in the shape of what it will receive."""
+        dropouts = [i for i, layer in enumerate(case.layers) if layer.type == "dropout"]
+        for i in dropouts:
+            shape = (len(x), *case.layer_input_shape(i))
+            self.layers[i].draws = torch.from_numpy(case.dropout_draws(i, step, shape))
 
 
 def numpy(tensor: torch.Tensor) -> np.ndarray:
@@ -104,16 +157,21 @@ def steps(case: Case) -> Iterator[Step]:
     unreduced = loss_module(case.loss, case.loss_options, reduction="none")
     named = list(model.named_parameters())
     trained = [(name, p) for name, p in named if name not in case.freeze]
-    optimizer = OPTIMIZERS[case.optimizer]([p for _, p in trained], **case.optimizer_options)
+    # every parameter frozen (one backward pass, no update): torch.optim refuses an empty list, so no optimizer
+    optimizer = OPTIMIZERS[case.optimizer]([p for _, p in trained], **case.optimizer_options) if trained else None
     x_all = torch.from_numpy(case.x)
     y_all = torch.from_numpy(case.targets)
     last = len(case.layers) - 1
+    buffer_names = set(case.buffers())  # running_mean, running_var (not num_batches_tracked: unused with a momentum)
 
     for t, batch in enumerate(case.schedule):
         index = torch.from_numpy(batch)
-        x = x_all[index].clone().requires_grad_(True)
+        x = x_all[index].clone()
+        if not case.index_inputs:
+            x.requires_grad_(True)
         y = y_all[index]
         values = {("param", name): numpy(p) for name, p in named}
+        values.update({("buffer", name): numpy(b) for name, b in model.named_buffers() if name in buffer_names})
         if t > 0:
             for name, p in trained:
                 values.update({(key, name): numpy(value) if torch.is_tensor(value) else np.asarray(value)
@@ -121,6 +179,7 @@ def steps(case: Case) -> Iterator[Step]:
         for _, p in named:  # model.zero_grad(set_to_none=True), frozen parameters too: they are not in the optimizer
             p.grad = None
 
+        model.set_dropout(case, t, x)
         pre_activations, activations = model(x)
         prediction = pre_activations[-1] if case.on_logits else activations[-1]
         loss = criterion(prediction, y)
@@ -140,12 +199,13 @@ def steps(case: Case) -> Iterator[Step]:
                 values[("grad_activation", f"layers.{i}")] = numpy(activations[i].grad)
             values[("delta", f"layers.{i}")] = numpy(pre_activations[i].grad)
             for name in ("weight", "bias"):
-                parameter = getattr(model.layers[i], name)
+                parameter = getattr(model.layers[i], name, None)
                 if parameter is not None:
                     values[("grad", f"layers.{i}.{name}")] = numpy(parameter.grad)
-        values[("input_grad", "")] = numpy(x.grad)
+        if not case.index_inputs:
+            values[("input_grad", "")] = numpy(x.grad)
         yield Step(batch, values)
-        if t < case.steps:
+        if t < case.steps and optimizer is not None:
             optimizer.step()
 
 
@@ -166,6 +226,7 @@ def loss_at(case: Case, params: dict[str, np.ndarray], rows: np.ndarray) -> floa
         for name, p in model.named_parameters():
             p.copy_(torch.from_numpy(params[name]))
         x = torch.from_numpy(case.x[rows])
+        model.set_dropout(case, 0, x)
         pre_activations, activations = model(x)
         prediction = pre_activations[-1] if case.on_logits else activations[-1]
         return loss_module(case.loss, case.loss_options)(prediction, torch.from_numpy(case.targets[rows])).item()

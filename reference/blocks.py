@@ -11,7 +11,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cases.vocabulary import ACTIVATIONS, LOSSES, OPTIMIZERS
-from reference import activations, dense, losses, optimizers
+from reference import activations, dense, layers, losses, optimizers
+
+
+@dataclass(frozen=True)
+class Calls:
+    """What a layer type's forward and backward take after x, and what its backward returns, in order.
+
+    Names are the layer's parameters (weight, bias), its running statistics, the dropout "draws" of
+    the step, or "normalized_shape"; a backward returns grad_<name> for each name in `returns`."""
+
+    forward: tuple[str, ...]
+    backward: tuple[str, ...]
+    returns: tuple[str, ...]
+
+
+WEIGHTED = Calls(("weight", "bias"), ("weight",), ("x", "weight", "bias"))
+WINDOWS = Calls((), (), ("x",))
+NORMALISED = ("weight", "bias", "running_mean", "running_var")
+LAYER_CALLS: dict[str, Calls] = {
+    "dense": WEIGHTED, "conv2d": WEIGHTED, "max_pool2d": WINDOWS, "avg_pool2d": WINDOWS, "flatten": WINDOWS,
+    "batch_norm": Calls(NORMALISED, NORMALISED, ("x", "weight", "bias")),
+    "layer_norm": Calls(("weight", "bias", "normalized_shape"), ("weight", "bias", "normalized_shape"),
+                        ("x", "weight", "bias")),
+    "dropout": Calls(("draws",), ("draws",), ("x",)),
+    "embedding": Calls(("weight",), ("weight",), ("weight",)),
+}
 
 
 @dataclass(frozen=True)
@@ -23,7 +48,7 @@ class Block:
     options: tuple[str, ...]  # keyword options with torch's defaults (the reference's signature)
     shapes: str
     returns: str
-    family: str  # "dense", "activation", "loss", "optimizer", "network"
+    family: str  # "dense", "layer", "activation", "loss", "optimizer", "network"
 
 
 def _options(function: Callable) -> tuple[str, ...]:
@@ -44,6 +69,33 @@ def _contract() -> tuple[dict[str, Block], dict[str, Callable]]:
         (dense.dense_forward, "x (B, D), weight (U, D), bias (U,) or None", "z (B, U)", "dense"),
         (dense.dense_backward, "grad_out = ∂L/∂z (B, U), x (B, D), weight (U, D)",
          "(grad_x (B, D), grad_weight (U, D), grad_bias (U,))", "dense"),
+    ]
+    rows += [
+        (layers.conv2d_forward, "x (B, C, H, W), weight (O, C, kh, kw), bias (O,) or None", "z (B, O, OH, OW)", "layer"),
+        (layers.conv2d_backward, "grad_out = ∂L/∂z (B, O, OH, OW), x, weight",
+         "(grad_x, grad_weight, grad_bias)", "layer"),
+        (layers.max_pool2d_forward, "x (B, C, H, W)", "y (B, C, OH, OW)", "layer"),
+        (layers.max_pool2d_backward, "grad_out (B, C, OH, OW), x", "grad_x (B, C, H, W)", "layer"),
+        (layers.avg_pool2d_forward, "x (B, C, H, W)", "y (B, C, OH, OW)", "layer"),
+        (layers.avg_pool2d_backward, "grad_out (B, C, OH, OW), x", "grad_x (B, C, H, W)", "layer"),
+        (layers.flatten_forward, "x (B, …)", "y (B, D)", "layer"),
+        (layers.flatten_backward, "grad_out (B, D), x (B, …)", "grad_x (B, …)", "layer"),
+        (layers.batch_norm_forward, "x (B, C) or (B, C, H, W); weight, bias (C,) or None; running_mean, "
+         "running_var (C,)", "y, x's shape", "layer"),
+        (layers.batch_norm_running, "x, running_mean, running_var", "(running_mean, running_var) after the pass",
+         "layer"),
+        (layers.batch_norm_backward, "grad_out, x, weight, bias, running_mean, running_var",
+         "(grad_x, grad_weight, grad_bias)", "layer"),
+        (layers.layer_norm_forward, "x (B, …), weight, bias (normalized_shape) or None, normalized_shape",
+         "y, x's shape", "layer"),
+        (layers.layer_norm_backward, "grad_out, x, weight, bias, normalized_shape",
+         "(grad_x, grad_weight, grad_bias)", "layer"),
+        (layers.dropout_forward, "x (B, …), draws: uniform numbers of x's shape (kept where draws ≥ p)",
+         "y, x's shape", "layer"),
+        (layers.dropout_backward, "grad_out, x, draws", "grad_x", "layer"),
+        (layers.embedding_forward, "indices (B, T) integers, weight (num_embeddings, embedding_dim)",
+         "y (B, T, embedding_dim)", "layer"),
+        (layers.embedding_backward, "grad_out (B, T, embedding_dim), indices, weight", "grad_weight", "layer"),
     ]
     for name in ACTIVATIONS:
         rows.append((getattr(activations, f"{name}_forward"), "x (B, U)", "y (B, U)", "activation"))

@@ -113,9 +113,9 @@ def central_differences(case: Case, params: dict[str, np.ndarray], x: np.ndarray
     """
     case = case.with_dtype("float64")
     params = {name: value.astype(np.float64) for name, value in params.items()}
-    x = x.astype(np.float64)
+    x = x if case.index_inputs else x.astype(np.float64)
     y = y if case.class_targets else y.astype(np.float64)
-    arrays = {**params, "input": x}
+    arrays = params if case.index_inputs else {**params, "input": x}  # indices have no derivative
 
     def loss_of(name: str) -> Callable[[np.ndarray], float]:
         if name == "input":

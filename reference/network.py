@@ -1,13 +1,15 @@
-"""The network that strings dense layers, activations and a loss together. NumPy only.
+"""The network that strings layers, activations and a loss together. NumPy only.
 
 Forward, layer i = 0 … L−1 (a⁽⁰⁾ = x is the input; the textbooks' a⁽ⁱ⁺¹⁾ is layer i's activation):
     z = dense_forward(a_prev, weight, bias)             z = a_prev @ weight.T + bias
+        (or the layer type's own: conv2d_forward, max_pool2d_forward, … in reference/layers.py)
     a = <activation>_forward(z)
     ℓ = <loss>_unreduced(prediction, y);  L = <loss>(prediction, y)      prediction = a, or z on logits
 Backward, the output gradient once, then one loop from the last layer down:
     grad_a = <loss>_backward(a, y)                      (on logits: grad_z = <loss>_backward(z, y))
     grad_z = <activation>_backward(grad_a, z, a)        δ = ∂L/∂z
     grad_a_prev, grad_weight, grad_bias = dense_backward(grad_z, a_prev, weight)
+        (or the layer type's own backward; which arguments each takes is LAYER_CALLS in blocks.py)
 
 Every building block is looked up by name in a `Blocks` table (reference/blocks.py), so a user's
 implementation can replace any of them; every array a block returns is checked for shape
@@ -20,7 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cases import Case
-from reference.blocks import REFERENCE, Blocks, loss_stem
+from cases.case import Layer
+from reference.blocks import CONTRACT, LAYER_CALLS, REFERENCE, Blocks, loss_stem
 
 
 class BlockError(Exception):
@@ -41,11 +44,12 @@ class Pass:
     activations: list[np.ndarray]
     loss: float
     grads: dict[str, np.ndarray]
-    input_grad: np.ndarray
+    input_grad: np.ndarray | None  # None when the inputs are integer indices (an embedding)
     unreduced_loss: np.ndarray | None = None
     grad_activations: list[np.ndarray | None] | None = None  # ∂L/∂a per layer; None where not computed
     deltas: list[np.ndarray] | None = None  # δ = ∂L/∂z per layer
     extra: dict = field(default_factory=dict)
+    buffers: dict[str, np.ndarray] = field(default_factory=dict)  # running statistics after the pass
 
 
 def checked(blocks: Blocks, name: str, what: str, value: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
@@ -73,23 +77,73 @@ def call(blocks: Blocks, name: str, *arguments, **options):
         raise BlockError(name, "yours", f"raised {type(error).__name__}: {error}") from error
 
 
+@dataclass
+class Forward:
+    inputs: list[np.ndarray]  # what each layer received
+    pre_activations: list[np.ndarray]
+    activations: list[np.ndarray]
+    buffers: dict[str, np.ndarray]  # the running statistics after this pass
+
+
+def forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, blocks: Blocks = REFERENCE, step: int = 0,
+            buffers: dict[str, np.ndarray] | None = None) -> Forward:
+    """Every layer's input, z and a, input side first, and the running statistics after this pass."""
+    buffers = dict(case.buffers() if buffers is None else buffers)
+    inputs, pre_activations, activations = [], [], []
+    a = x
+    for i, layer in enumerate(case.layers):
+        where, calls = f"layers.{i}", LAYER_CALLS[layer.type]
+        inputs.append(a)
+        arguments = layer_arguments(case, i, calls.forward, params, buffers, a, step)
+        name = f"{layer.type}_forward"
+        z = checked(blocks, name, "z", call(blocks, name, a, *arguments, **layer_options(name, layer, case.training)),
+                    (len(x), *layer.sample_shape), where)
+        if layer.type == "batch_norm" and case.training:
+            running = call(blocks, "batch_norm_running", a, buffers[f"{where}.running_mean"],
+                           buffers[f"{where}.running_var"], **layer_options("batch_norm_running", layer, True))
+            for key, value in zip(("running_mean", "running_var"), running, strict=True):
+                buffers[f"{where}.{key}"] = checked(blocks, "batch_norm_running", key, value, (a.shape[1],), where)
+        name = f"{layer.activation}_forward"
+        a = checked(blocks, name, "a", call(blocks, name, z, **layer.activation_options), z.shape, where)
+        pre_activations.append(z)
+        activations.append(a)
+    return Forward(inputs, pre_activations, activations, buffers)
+
+
+def layer_arguments(case: Case, i: int, names: tuple[str, ...], params: dict[str, np.ndarray],
+                    buffers: dict[str, np.ndarray], x: np.ndarray, step: int) -> list:
+    """The arguments after x that layer i's forward or backward takes (reference/blocks.py LAYER_CALLS)."""
+    def argument(name: str):
+        if name in ("weight", "bias"):
+            return params.get(f"layers.{i}.{name}")
+        if name in ("running_mean", "running_var"):
+            return buffers[f"layers.{i}.{name}"]
+        if name == "draws":
+            return case.dropout_draws(i, step, x.shape)
+        return tuple(case.layers[i].options[name])  # normalized_shape
+    return [argument(name) for name in names]
+
+
+def layer_options(function: str, layer: Layer, training: bool) -> dict:
+    """The case's options that `function` takes (the rest shape the layer), and the mode where it matters."""
+    given = LAYER_CALLS[layer.type].forward  # passed by position (normalized_shape)
+    accepted = CONTRACT[function].options + CONTRACT[function].arguments  # kernel_size has no default
+    options = {key: value for key, value in layer.options.items() if key in accepted and key not in given}
+    if "training" in accepted:
+        options["training"] = training
+    return options
+
+
 def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
-                     blocks: Blocks = REFERENCE) -> Pass:
-    """Loss and gradients of every parameter and of the inputs x (B, D) for targets y."""
+                     blocks: Blocks = REFERENCE, step: int = 0, buffers: dict[str, np.ndarray] | None = None) -> Pass:
+    """Loss and gradients of every parameter and of the inputs x (B, …) for targets y, at `step`
+    (which dropout mask) with the running statistics `buffers` (the case's initial ones if None)."""
     if "forward_backward" in blocks:
         return whole_pass(blocks, case, params, x, y)
     layers = case.layers
-    inputs, pre_activations, activations = [], [], []
-    a = x
-    for i, layer in enumerate(layers):
-        inputs.append(a)
-        weight, bias = params[f"layers.{i}.weight"], params.get(f"layers.{i}.bias")
-        z = checked(blocks, "dense_forward", "z", call(blocks, "dense_forward", a, weight, bias),
-                    (len(x), layer.units), f"layers.{i}")
-        name = f"{layer.activation}_forward"
-        a = checked(blocks, name, "a", call(blocks, name, z, **layer.activation_options), z.shape, f"layers.{i}")
-        pre_activations.append(z)
-        activations.append(a)
+    buffers = dict(case.buffers() if buffers is None else buffers)
+    passed = forward(case, params, x, blocks, step, buffers)
+    inputs, pre_activations, activations = passed.inputs, passed.pre_activations, passed.activations
 
     stem = loss_stem(case.loss)
     prediction = pre_activations[-1] if case.on_logits else activations[-1]
@@ -107,36 +161,37 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
     grad_activations: list[np.ndarray | None] = [None] * len(layers)
     deltas: list[np.ndarray] = [None] * len(layers)  # type: ignore[list-item]
     for i in range(len(layers) - 1, -1, -1):
-        layer, where = layers[i], f"layers.{i}"
+        layer, where, calls = layers[i], f"layers.{i}", LAYER_CALLS[layers[i].type]
         if grad_a is not None:
             grad_activations[i] = grad_a
             name = f"{layer.activation}_backward"
             grad_z = checked(blocks, name, "grad_x", call(blocks, name, grad_a, pre_activations[i], activations[i],
                                                           **layer.activation_options), grad_a.shape, where)
         deltas[i] = grad_z
-        weight = params[f"{where}.weight"]
-        result = call(blocks, "dense_backward", grad_z, inputs[i], weight)
-        if not isinstance(result, tuple) or len(result) != 3:
-            raise BlockError("dense_backward", blocks.owner("dense_backward"),
-                             "returned something other than (grad_x, grad_weight, grad_bias)")
-        grad_a = checked(blocks, "dense_backward", "grad_x", result[0], inputs[i].shape, where)
-        grads[f"{where}.weight"] = checked(blocks, "dense_backward", "grad_weight", result[1], weight.shape,
-                                           f"{where}.weight")
-        if f"{where}.bias" in params:
-            grads[f"{where}.bias"] = checked(blocks, "dense_backward", "grad_bias", result[2], (layer.units,),
-                                             f"{where}.bias")
+        name = f"{layer.type}_backward"
+        arguments = layer_arguments(case, i, calls.backward, params, buffers, inputs[i], step)
+        result = call(blocks, name, grad_z, inputs[i], *arguments, **layer_options(name, layer, case.training))
+        returned = result if len(calls.returns) > 1 else (result,)
+        if not isinstance(returned, tuple) or len(returned) != len(calls.returns):
+            raise BlockError(name, blocks.owner(name), f"returned something other than "
+                                                       f"({', '.join('grad_' + r for r in calls.returns)})")
+        grad_a = None
+        for what, value in zip(calls.returns, returned, strict=True):
+            if what == "x":
+                grad_a = checked(blocks, name, "grad_x", value, inputs[i].shape, where)
+            elif f"{where}.{what}" in params:
+                key = f"{where}.{what}"
+                grads[key] = checked(blocks, name, f"grad_{what}", value, params[key].shape, key)
     return Pass(pre_activations, activations, loss, grads, input_grad=grad_a, unreduced_loss=unreduced,
-                grad_activations=grad_activations, deltas=deltas)
+                grad_activations=grad_activations, deltas=deltas, buffers=passed.buffers)
 
 
 def loss_only(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
-              blocks: Blocks = REFERENCE) -> float:
+              blocks: Blocks = REFERENCE, step: int = 0) -> float:
     """The forward pass and the loss, nothing else (for finite differences)."""
-    z = a = x
-    for i, layer in enumerate(case.layers):
-        z = blocks["dense_forward"](a, params[f"layers.{i}.weight"], params.get(f"layers.{i}.bias"))
-        a = blocks[f"{layer.activation}_forward"](z, **layer.activation_options)
-    return float(blocks[loss_stem(case.loss)](z if case.on_logits else a, y, **case.loss_options))
+    passed = forward(case, params, x, blocks, step)
+    prediction = passed.pre_activations[-1] if case.on_logits else passed.activations[-1]
+    return float(blocks[loss_stem(case.loss)](prediction, y, **case.loss_options))
 
 
 def whole_pass(blocks: Blocks, case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> Pass:
@@ -157,7 +212,7 @@ def whole_pass(blocks: Blocks, case: Case, params: dict[str, np.ndarray], x: np.
                          f"returned {type(result).__name__}; expected a reference.network.Pass or a dict")
     name = "forward_backward"
     for i, layer in enumerate(case.layers):
-        rows = (len(x), layer.units)
+        rows = (len(x), *layer.sample_shape)
         checked(blocks, name, "z", result.pre_activations[i], rows, f"layers.{i}")
         checked(blocks, name, "a", result.activations[i], rows, f"layers.{i}")
     for param, value in params.items():
@@ -186,7 +241,8 @@ def pass_values(case: Case, result: Pass) -> dict[tuple[str, str], np.ndarray]:
         for name in (f"layers.{i}.weight", f"layers.{i}.bias"):
             if name in result.grads:
                 values[("grad", name)] = result.grads[name]
-    values[("input_grad", "")] = result.input_grad
+    if result.input_grad is not None:  # None: the inputs are an embedding's indices
+        values[("input_grad", "")] = result.input_grad
     return values
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from cases import Case
 from reference import activations as formulas
 from reference import composites as c
+from reference import layers as formulas_layers
 from reference import losses
 from reference import tape as t
 from reference.network import Pass
@@ -75,33 +76,138 @@ def loss_terms(name: str, prediction: Variable, y: np.ndarray, options: dict, ta
     return terms, (t.total(terms) if name in ("sse", "half_sse") else t.mean(terms))
 
 
-def record_forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
-                   ) -> tuple[Tape, dict[str, Variable], Variable, Variable, list[Variable], list[Variable]]:
-    """The forward pass and loss recorded on a fresh tape (nothing differentiated yet).
+@dataclass
+class Recorded:
+    tape: Tape
+    leaves: dict[str, Variable]  # every parameter by name, and "x"
+    terms: Variable  # ℓ
+    loss: Variable  # L
+    pre_activations: list[Variable]
+    activations: list[Variable]
+    buffers: dict[str, np.ndarray]  # the running statistics after the pass
 
-    Returns the tape, the leaves (every parameter by name, and "x"), the unreduced loss, the
-    loss, and each layer's pre-activation and activation.
-    """
-    tape = Tape(dtype=x.dtype)
+
+def record_forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, step: int = 0,
+                   buffers: dict[str, np.ndarray] | None = None) -> Recorded:
+    """The forward pass and loss recorded on a fresh tape (nothing differentiated yet)."""
+    tape = Tape(dtype=params[next(iter(params))].dtype if params else x.dtype)
     leaves = {name: tape.variable(value, name) for name, value in params.items()}
-    a = x_leaf = tape.variable(x, "x")
+    buffers = dict(case.buffers() if buffers is None else buffers)
+    a = x_leaf = tape.constant(x) if case.index_inputs else tape.variable(x, "x")
     pre_activations, activations = [], []
     for i, layer in enumerate(case.layers):
-        z = a @ leaves[f"layers.{i}.weight"].T
-        if f"layers.{i}.bias" in leaves:
-            z = z + leaves[f"layers.{i}.bias"]
+        z = layer_forward(case, i, a, leaves, buffers, step)
         a = activation(layer.activation, z, layer.activation_options)
         pre_activations.append(z)
         activations.append(a)
     prediction = pre_activations[-1] if case.on_logits else activations[-1]
     terms, value = loss_terms(case.loss, prediction, y, case.loss_options, tape)
-    return tape, {**leaves, "x": x_leaf}, terms, value, pre_activations, activations
+    return Recorded(tape, {**leaves, "x": x_leaf}, terms, value, pre_activations, activations, buffers)
 
 
-def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> Pass:
+def layer_forward(case: Case, i: int, x: Variable, leaves: dict[str, Variable], buffers: dict[str, np.ndarray],
+                  step: int) -> Variable:
+    """Layer i's z as tape calls; batch norm's running statistics updated in `buffers` (training mode)."""
+    layer, where = case.layers[i], f"layers.{i}"
+    weight, bias = leaves.get(f"{where}.weight"), leaves.get(f"{where}.bias")
+    options = layer.options
+    if layer.type == "dense":
+        z = x @ weight.T
+        return z if bias is None else z + bias
+    if layer.type == "flatten":
+        return t.reshape(x, (x.data.shape[0], -1))
+    if layer.type == "embedding":
+        size = weight.data.shape[1]
+        return t.take(weight, x.data.astype(np.int64)[..., None] * size + np.arange(size))
+    if layer.type == "dropout":
+        p = option(formulas_layers.dropout_forward, options, "p")
+        keep = case.dropout_draws(i, step, x.data.shape) >= p
+        return x * (keep / (1 - p)) if case.training else x
+    if layer.type == "layer_norm":
+        shape = tuple(options["normalized_shape"])
+        axes = tuple(range(x.data.ndim - len(shape), x.data.ndim))
+        x_hat = normalise(x, axes, option(formulas_layers.layer_norm_forward, options, "eps"))
+        return x_hat if weight is None else x_hat * weight + bias
+    if layer.type == "batch_norm":
+        return batch_norm(x, weight, bias, where, buffers, case.training, options)
+    return windowed(layer.type, x, weight, bias, options)
+
+
+def normalise(x: Variable, axes: tuple[int, ...], eps: float) -> Variable:
+    """x̂ = (x − μ) / √(σ² + eps), μ and the biased σ² over `axes`, as sums and products on the tape."""
+    n = int(np.prod([x.data.shape[axis] for axis in axes]))
+    centred = x - t.total(x, axes, keepdims=True) * (1 / n)
+    variance = t.total(centred**2, axes, keepdims=True) * (1 / n)
+    return centred / t.sqrt(variance + eps)
+
+
+def batch_norm(x: Variable, weight: Variable | None, bias: Variable | None, where: str,
+               buffers: dict[str, np.ndarray], training: bool, options: dict) -> Variable:
+    axes = (0,) if x.data.ndim == 2 else (0, 2, 3)
+    per_channel = (1, -1) if x.data.ndim == 2 else (1, -1, 1, 1)
+    eps = option(formulas_layers.batch_norm_forward, options, "eps")
+    mean, variance = buffers[f"{where}.running_mean"], buffers[f"{where}.running_var"]
+    if training:
+        x_hat = normalise(x, axes, eps)
+        n = x.data.size // x.data.shape[1]
+        momentum = option(formulas_layers.batch_norm_running, options, "momentum")
+        batch_mean, batch_variance = x.data.mean(axis=axes), x.data.var(axis=axes)
+        buffers[f"{where}.running_mean"] = (1 - momentum) * mean + momentum * batch_mean
+        buffers[f"{where}.running_var"] = (1 - momentum) * variance + momentum * batch_variance * n / (n - 1)
+    else:
+        x_hat = (x - mean.reshape(per_channel)) * (1 / np.sqrt(variance.reshape(per_channel) + eps))
+    if weight is None:
+        return x_hat
+    return x_hat * t.reshape(weight, per_channel) + t.reshape(bias, per_channel)
+
+
+def window_index(shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int],
+                 dilation: tuple[int, int]) -> np.ndarray:
+    """Flat positions in a padded (B, C, Hp, Wp) array of every window's elements:
+    (B, C, OH, OW, kh·kw), element (i, j) of window (h, w) at row h·sh + i·dh, column w·sw + j·dw."""
+    batch, channels, height, width = shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh, ow = (height - dh * (kh - 1) - 1) // sh + 1, (width - dw * (kw - 1) - 1) // sw + 1
+    rows = (np.arange(oh) * sh)[:, None, None, None] + (np.arange(kh) * dh)[None, None, :, None]
+    columns = (np.arange(ow) * sw)[None, :, None, None] + (np.arange(kw) * dw)[None, None, None, :]
+    within = (rows * width + columns).reshape(oh, ow, kh * kw)
+    planes = (np.arange(batch * channels) * height * width).reshape(batch, channels, 1, 1, 1)
+    return planes + within
+
+
+def windowed(kind: str, x: Variable, weight: Variable | None, bias: Variable | None, options: dict) -> Variable:
+    """conv2d and the pools as picks of every window (tape.take) followed by a product, a max or a mean."""
+    function = getattr(formulas_layers, f"{kind}_forward")
+    kernel = formulas_layers.pair(weight.data.shape[2:] if kind == "conv2d" else options["kernel_size"])
+    stride = formulas_layers.pair(option(function, options, "stride") or kernel)
+    padding = formulas_layers.pair(option(function, options, "padding"))
+    dilation = formulas_layers.pair(option(function, options, "dilation") if kind != "avg_pool2d" else 1)
+    padded = t.pad(x, padding, -np.inf if kind == "max_pool2d" else 0.0)
+    index = window_index(padded.data.shape, kernel, stride, dilation)
+    windows = t.take(padded, index)  # (B, C, OH, OW, kh·kw)
+    batch, channels, oh, ow, size = index.shape
+    if kind == "max_pool2d":
+        return t.max_first(windows)
+    if kind == "avg_pool2d":
+        if option(function, options, "count_include_pad"):
+            return t.total(windows, -1) * (1 / size)
+        inside = np.zeros(padded.data.shape[2:], bool)
+        inside[padding[0]: inside.shape[0] - padding[0], padding[1]: inside.shape[1] - padding[1]] = True
+        counts = inside.reshape(-1)[index[0, 0]].sum(axis=-1)  # plane (0, 0) starts at 0
+        return t.total(windows, -1) * (1 / counts)
+    # conv2d: z[b, o, h, w] = Σ_{c, k} weight[o, c, k] · windows[b, c, h, w, k] (+ bias[o]), as one matmul
+    rows = t.reshape(t.permute(windows, (0, 2, 3, 1, 4)), (batch * oh * ow, channels * size))
+    z = rows @ t.reshape(weight, (weight.data.shape[0], channels * size)).T  # (B·OH·OW, O)
+    z = t.permute(t.reshape(z, (batch, oh, ow, -1)), (0, 3, 1, 2))
+    return z if bias is None else z + t.reshape(bias, (1, -1, 1, 1))
+
+
+def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, step: int = 0,
+                     buffers: dict[str, np.ndarray] | None = None) -> Pass:
     """Loss and gradients by the tape: record the forward calls, then unwind them."""
-    tape, leaves, terms, value, pre_activations, activations = record_forward(case, params, x, y)
-    tape.backward(value)
+    recorded = record_forward(case, params, x, y, step, buffers)
+    recorded.tape.backward(recorded.loss)
+    leaves, pre_activations, activations = recorded.leaves, recorded.pre_activations, recorded.activations
 
     def gradient(variable: Variable, like: np.ndarray) -> np.ndarray:
         return variable.grad if variable.grad is not None else np.zeros_like(like)
@@ -111,9 +217,10 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
     if case.on_logits:
         grad_activations[last] = None
     return Pass(pre_activations=[z.data for z in pre_activations], activations=[a.data for a in activations],
-                loss=float(value.data), grads={name: gradient(leaves[name], params[name]) for name in params},
-                input_grad=gradient(leaves["x"], x), unreduced_loss=terms.data,
-                grad_activations=grad_activations, deltas=[gradient(z, z.data) for z in pre_activations])
+                loss=float(recorded.loss.data), grads={name: gradient(leaves[name], params[name]) for name in params},
+                input_grad=None if case.index_inputs else gradient(leaves["x"], x), unreduced_loss=recorded.terms.data,
+                grad_activations=grad_activations, deltas=[gradient(z, z.data) for z in pre_activations],
+                buffers=recorded.buffers)
 
 
 @dataclass(frozen=True)
@@ -131,7 +238,8 @@ class TraceCall:
 def trace(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
           max_calls: int = 60, max_elements: int = 6) -> list[TraceCall] | None:
     """The tape of one pass, in forward order, with the backward replay; None when too large to print."""
-    tape, leaves, _, value, _, _ = record_forward(case, params, x, y)
+    recorded = record_forward(case, params, x, y)
+    tape, leaves, value = recorded.tape, recorded.leaves, recorded.loss
     if len(tape.records) > max_calls or any(r.output.data.size > max_elements for r in tape.records):
         return None
     tape.backward(value)

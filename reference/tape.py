@@ -281,12 +281,56 @@ def where(condition: np.ndarray, a: Variable, b: Variable) -> Variable:
     return a.tape.push("where", (a, b), np.where(condition, a.data, b.data), backward)
 
 
-def total(a: Variable, axis: int | None = None, keepdims: bool = False) -> Variable:
+def total(a: Variable, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Variable:
     """out = Σ a (over `axis`, or over everything)      grad_a = grad_out, the same for every summed element"""
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
         spread = grad_out if axis is None or keepdims else np.expand_dims(grad_out, axis)
         return (np.broadcast_to(spread, a.data.shape).copy(),)
     return a.tape.push("sum", (a,), np.asarray(a.data.sum(axis=axis, keepdims=keepdims)), backward)
+
+
+def reshape(a: Variable, shape: tuple[int, ...]) -> Variable:
+    """out = a with the same numbers in another shape      grad_a = grad_out in a's shape"""
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (grad_out.reshape(a.data.shape),)
+    return a.tape.push("reshape", (a,), a.data.reshape(shape), backward)
+
+
+def permute(a: Variable, axes: tuple[int, ...]) -> Variable:
+    """out = a with its axes reordered      grad_a = grad_out with the order undone"""
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (np.transpose(grad_out, np.argsort(axes)),)
+    return a.tape.push("permute", (a,), np.transpose(a.data, axes), backward)
+
+
+def pad(a: Variable, padding: tuple[int, int], fill: float) -> Variable:
+    """out = a (B, C, H, W) with `padding` rows and columns of `fill` on each side
+    grad_a = grad_out with the border cut off (the fill is a constant)"""
+    ph, pw = padding
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (grad_out[:, :, ph: grad_out.shape[2] - ph, pw: grad_out.shape[3] - pw],)
+    data = np.pad(a.data, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    return a.tape.push("pad", (a,), data, backward)
+
+
+def take(a: Variable, index: np.ndarray) -> Variable:
+    """out[k] = a.flat[index[k]]: elements picked by position, any element any number of times
+    grad_a.flat[i] = Σ_{k : index[k] = i} grad_out[k]      (every pick sends its gradient back)"""
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        grad = np.zeros(a.data.size, grad_out.dtype)
+        np.add.at(grad, index.ravel(), grad_out.ravel())
+        return (grad.reshape(a.data.shape),)
+    return a.tape.push("take", (a,), a.data.reshape(-1)[index], backward)
+
+
+def max_first(a: Variable) -> Variable:
+    """out = max over the last axis      grad_a = grad_out at the first maximum, 0 elsewhere
+    (torch's max-pooling rule: of equal maxima the first one, in the order of the last axis, gets all)"""
+    first = a.data.argmax(axis=-1)
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        chosen = np.arange(a.data.shape[-1]) == first[..., None]
+        return (np.where(chosen, grad_out[..., None], 0),)
+    return a.tape.push("max", (a,), a.data.max(axis=-1), backward)
 
 
 def mean(a: Variable) -> Variable:

@@ -158,12 +158,13 @@ def candidates(case: Case, quantity: str, key: str, oracle: dict, window: Window
         z = oracle[("pre_activation", f"layers.{number}")]
         yield (f"{layer.activation}(−z): a sign slip inside the activation",
                mistakes.forward_of_negative(layer.activation, layer.activation_options, z), "yours equals f(−z)")
-    if quantity == "pre_activation" and ("param", f"{key}.bias") in oracle:
+    dense = key.startswith("layers.") and case.layers[layer_of(key)].type == "dense"
+    if quantity == "pre_activation" and dense and ("param", f"{key}.bias") in oracle:
         yield "the bias left out of z", oracle[("pre_activation", key)] - oracle[("param", f"{key}.bias")], \
             "yours equals z − bias"
     if quantity in ("grad_activation", "input_grad"):
         above = layer_of(key) + 1 if quantity == "grad_activation" else 0
-        if above < len(case.layers) and ("delta", f"layers.{above}") in oracle:
+        if above < len(case.layers) and case.layers[above].type == "dense" and ("delta", f"layers.{above}") in oracle:
             delta = oracle[("delta", f"layers.{above}")]
             weight = oracle[("param", f"layers.{above}.weight")]
             if t + 1 in window:
@@ -174,7 +175,7 @@ def candidates(case: Case, quantity: str, key: str, oracle: dict, window: Window
             if weight.shape[0] == weight.shape[1]:
                 yield (f"multiplied by weight.T where torch multiplies by weight (layers.{above})",
                        mistakes.through_weight(delta, weight.T), "yours equals δ @ weight.T")
-    if quantity == "grad" and key.endswith(".bias"):
+    if quantity == "grad" and key.endswith(".bias") and dense:
         delta = oracle.get(("delta", key.rsplit(".", 1)[0]))
         if delta is not None and len(delta) > 1:
             yield "the first row of the batch only, not the sum over the batch", delta[0], "yours equals δ[0]"

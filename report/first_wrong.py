@@ -43,7 +43,9 @@ class FirstWrong:
         label = {"reference": "the reference", "tape": "the tape", "yours": "yours"}[self.witness]
         symbol = QUANTITIES[self.quantity].symbol if self.quantity in QUANTITIES else self.quantity
         if self.key.startswith("layers.") and self.quantity in ("pre_activation", "activation", "grad_activation", "delta"):
-            symbol += f" of a {case.layers[int(self.key.split('.')[1])].activation} layer"
+            layer = case.layers[int(self.key.split('.')[1])]
+            symbol += f" of a {layer.activation} layer" if layer.type == "dense" else \
+                f" of a {layer.type} layer" + (f" ({layer.activation})" if layer.activation != "identity" else "")
         if self.quantity in ("unreduced_loss", "loss") and case.layers:
             symbol += f" of the {case.loss} loss"
         text = (f"{case.name}: first wrong number: {where(self.quantity, self.key, self.index)} at step {self.step} "

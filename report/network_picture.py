@@ -17,6 +17,10 @@ MAX_LABELLED_EDGES = 12  # beyond this the edges carry no numbers (they are in t
 
 
 def too_large(case: Case) -> str:
+    """Why there is no picture, or "" when there is one."""
+    typed = sorted({layer.type for layer in case.layers if layer.type != "dense"})
+    if typed:
+        return f"the picture draws dense layers only; this network has {', '.join(typed)}"
     widest = max([case.inputs, *(layer.units for layer in case.layers)])
     return (f"a layer of {widest} units: too wide to draw (at most {MAX_UNITS}); every value is in the tables"
             if widest > MAX_UNITS else "")

@@ -31,8 +31,10 @@ def mark(ok: bool) -> str:
     return "✓" if ok else "✗"
 
 
-def transposed(result: CaseResult, entries: list[tuple[str, str, str, int | None]], digits: int) -> Table | None:
-    """Rows = (label, quantity, key, unit) of step 0, columns = samples; unit None for a (B,) array."""
+def transposed(result: CaseResult, entries: list[tuple[str, str, str, tuple[int, ...] | int | None]], digits: int
+               ) -> Table | None:
+    """Rows = (label, quantity, key, unit) of step 0, columns = samples; unit None for a (B,) array,
+    an int or an index within one sample (c, h, w) otherwise."""
     step = result.kept[0]["reference"]
     samples = list(step.batch[:MAX_SAMPLES])
     if len(entries) > MAX_ROWS:
@@ -44,8 +46,9 @@ def transposed(result: CaseResult, entries: list[tuple[str, str, str, int | None
         if array is None:
             continue
         scale = scale_of(array)
-        cells = [fixed(array[b] if unit is None else array[b, unit], scale, digits) for b in range(len(samples))]
-        indices = [format_index((b,) if unit is None else (b, unit)) for b in range(len(samples))]
+        within = () if unit is None else unit if isinstance(unit, tuple) else (unit,)
+        cells = [fixed(array[(b, *within)], scale, digits) for b in range(len(samples))]
+        indices = [format_index((b, *within)) for b in range(len(samples))]
         ok = not any((0, quantity, key, index) in bad for index in indices)
         if not ok:
             failed.add(len(rows))
@@ -61,19 +64,22 @@ def forward_table(result: CaseResult, digits: int) -> Table | None:
     entries = []
     last = len(case.layers) - 1
     for i, layer in enumerate(case.layers):
-        for u in range(layer.units):
+        for u in np.ndindex(*layer.sample_shape):
+            where = format_index(u)
             if layer.activation != "identity":  # for identity, z is a
-                entries.append((f"{layer_symbol('z', i)}[{u}]", "pre_activation", f"layers.{i}", u))
-            entries.append((f"ŷ[{u}]" if i == last else f"{layer_symbol('a', i)}[{u}]",
+                entries.append((f"{layer_symbol('z', i)}[{where}]", "pre_activation", f"layers.{i}", u))
+            entries.append((f"ŷ[{where}]" if i == last else f"{layer_symbol('a', i)}[{where}]",
                             "output" if i == last else "activation", "" if i == last else f"layers.{i}", u))
     terms = (result.kept[0]["reference"].values.get(("unreduced_loss", "")))
     if terms is not None:
         entries += [("ℓ", "unreduced_loss", "", None)] if terms.ndim == 1 else \
             [(f"ℓ[{k}]", "unreduced_loss", "", k) for k in range(terms.shape[1])]
     table = transposed(result, entries, digits)
-    if table is None or len(case.x[0]) + case.outputs > MAX_ROWS:
+    if table is None or case.inputs + case.outputs > MAX_ROWS:
         return None
-    inputs = [[f"x[{j}]", *[fixed(v, scale_of(x[:, j]), digits) for v in x[:, j]], ""] for j in range(case.inputs)]
+    columns = {j: x[(slice(None), *j)] for j in np.ndindex(*case.sample_shape)}
+    inputs = [[f"x[{format_index(j)}]", *[fixed(v, scale_of(column), digits) for v in column], ""]
+              for j, column in columns.items()]
     if case.class_targets:
         targets = [["class", *[str(int(v)) for v in y], ""]]
     else:
@@ -88,12 +94,12 @@ def backward_table(result: CaseResult, digits: int) -> Table | None:
     case = result.case
     entries = []
     for i in range(len(case.layers) - 1, -1, -1):
-        units = case.layers[i].units
+        units = list(np.ndindex(*case.layers[i].sample_shape))
         if ("grad_activation", f"layers.{i}") in result.kept[0]["reference"].values:
             name = "∂L/∂ŷ" if i == len(case.layers) - 1 else f"∂L/∂{layer_symbol('a', i)}"
-            entries += [(f"{name}[{u}]", "grad_activation", f"layers.{i}", u) for u in range(units)]
-        entries += [(f"{layer_symbol('δ', i)}[{u}]", "delta", f"layers.{i}", u) for u in range(units)]
-    entries += [(f"∂L/∂x[{j}]", "input_grad", "", j) for j in range(case.inputs)]
+            entries += [(f"{name}[{format_index(u)}]", "grad_activation", f"layers.{i}", u) for u in units]
+        entries += [(f"{layer_symbol('δ', i)}[{format_index(u)}]", "delta", f"layers.{i}", u) for u in units]
+    entries += [(f"∂L/∂x[{format_index(j)}]", "input_grad", "", j) for j in np.ndindex(*case.sample_shape)]
     return transposed(result, entries, digits)
 
 

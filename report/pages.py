@@ -8,6 +8,7 @@ the case file; nothing is computed here but the choice of what to print and at w
 from dataclasses import dataclass, field
 
 from cases import Case
+from cases.fields import shape_text
 from cases.quantities import STATE
 from report.format import DIGITS, Table, fraction, plural, significant
 from report.network_picture import too_large as network_too_large
@@ -96,20 +97,32 @@ def verdict_text(result: CaseResult) -> str:
 def network_text(case: Case) -> str:
     options = ", ".join(f"{k} = {v}" for k, v in case.optimizer_options.items()) or "torch's defaults"
     rows = case.schedule.size
-    return (f"Inputs: {case.inputs}. Loss: `{case.loss}`. Optimizer: `{case.optimizer}` ({options}). "
+    inputs = case.inputs if len(case.sample_shape) == 1 else shape_text(case.sample_shape)
+    indices = " (integer indices into the embedding)" if case.index_inputs else ""
+    mode = "" if case.training else " Mode: evaluation (batch norm on its running statistics, dropout off)."
+    return (f"Inputs: {inputs}{indices}.{mode} Loss: `{case.loss}`. Optimizer: `{case.optimizer}` ({options}). "
             f"Updates: {case.steps}, on {'the full batch' if case.schedule.full_batch else f'batches of {rows}'} "
             f"of the {plural(len(case.x), 'sample')}.")
 
 
 def layer_table(case: Case) -> Table:
-    rows, fan_in = [], case.inputs
+    """One row per layer; a network of dense layers only keeps the dense columns."""
+    typed = any(layer.type != "dense" for layer in case.layers)
+    rows = []
     for i, layer in enumerate(case.layers):
         options = ", ".join(f"{k} = {v}" for k, v in layer.activation_options.items())
         frozen = ", ".join(sorted(n.split(".")[-1] for n in case.freeze if n.startswith(f"layers.{i}.")))
-        rows.append([f"layers.{i}", f"{layer.units} × {fan_in}", layer.activation + (f" ({options})" if options else ""),
-                     "yes" if layer.bias is not None else "no", frozen])
-        fan_in = layer.units
-    return Table(["layer", "weight", "activation", "bias", "frozen"], rows, {"layer", "activation", "bias", "frozen"})
+        weight = "—" if layer.weight is None else shape_text(layer.weight.shape).replace("×", " × ")
+        row = [f"layers.{i}", weight, layer.activation + (f" ({options})" if options else ""),
+               "yes" if layer.bias is not None else "no", frozen]
+        if typed:
+            settings = ", ".join(f"{k} = {v}" for k, v in layer.options.items() if k != "units")
+            row[1:1] = [layer.type + (f" ({settings})" if settings else ""), shape_text(layer.sample_shape)]
+        rows.append(row)
+    columns = ["layer", "weight", "activation", "bias", "frozen"]
+    if typed:
+        columns[1:1] = ["type", "output per sample"]
+    return Table(columns, rows, {"layer", "type", "activation", "bias", "frozen"})
 
 
 def page_start(result: CaseResult) -> Page:

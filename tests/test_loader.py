@@ -93,7 +93,7 @@ def test_missing_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
 def test_absurd_sizes_are_refused_before_allocation() -> None:
     huge = GOOD.replace("units = 2\nactivation = \"sigmoid\"\nweight = [[0.15, 0.20], [0.25, 0.30]]\nbias = [0.35, 0.35]",
                         "units = 2000000000\nactivation = \"sigmoid\"")
-    with pytest.raises(CaseError, match=r"model.layers: .* exceed the limit of 10,000,000.*\[limits\] parameters"):
+    with pytest.raises(CaseError, match=r"model.layers\[0\]: .* exceed the limit of 10,000,000.*\[limits\] parameters"):
         loads_case(huge.replace("[model]\ninputs = 2", "[model]\ninputs = 2\n[model.init]\nseed = 0\nscheme = \"normal\""))
     with pytest.raises(CaseError, match=r"training.steps: 1,000,000,000 updates exceed the limit of 1,000,000"):
         loads_case(GOOD.replace("steps = 1", "steps = 1000000000"))
