@@ -11,8 +11,8 @@ Windows. A convolution or pooling layer reads the window of x under each output 
     window(h, w) = xp[:, :, h·sh + i·dh, w·sw + j·dw]   for i < kh, j < kw
 
 where xp is x padded by (ph, pw) on each side (with 0, or −∞ for max-pooling) and s, d are the
-stride and the dilation. `_windows` returns all of them at once as a (B, C, OH, OW, kh, kw) view;
-`_add_windows` is its adjoint: it adds each window's gradient back onto the element it was read from.
+stride and the dilation. `windows` returns all of them at once as a (B, C, OH, OW, kh, kw) view;
+`add_windows` is its adjoint: it adds each window's gradient back onto the element it was read from.
 """
 
 import numpy as np
@@ -28,13 +28,13 @@ def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _padded(x: np.ndarray, padding: tuple[int, int], fill: float) -> np.ndarray:
+def padded(x: np.ndarray, padding: tuple[int, int], fill: float) -> np.ndarray:
     ph, pw = padding
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
 
 
-def _windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
-             ) -> np.ndarray:
+def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
+            ) -> np.ndarray:
     """Every window of the padded xp (B, C, Hp, Wp) as a read-only view (B, C, OH, OW, kh, kw)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     batch, channels, height, width = xp.shape
@@ -44,9 +44,9 @@ def _windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], d
                                            (sb, sc, sy * sh, sx * sw, sy * dh, sx * dw), writeable=False)
 
 
-def _add_windows(grad_windows: np.ndarray, padded_shape: tuple[int, ...], padding: tuple[int, int],
+def add_windows(grad_windows: np.ndarray, padded_shape: tuple[int, ...], padding: tuple[int, int],
                  stride: tuple[int, int], dilation: tuple[int, int]) -> np.ndarray:
-    """The adjoint of _windows: grad_xp[:, :, h·sh + i·dh, w·sw + j·dw] += grad_windows[:, :, h, w, i, j],
+    """The adjoint of windows: grad_xp[:, :, h·sh + i·dh, w·sw + j·dw] += grad_windows[:, :, h, w, i, j],
     summed over every window that read the element; the padding cropped off."""
     _, _, oh, ow, kh, kw = grad_windows.shape
     (sh, sw), (dh, dw), (ph, pw) = stride, dilation, padding
@@ -65,8 +65,8 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, s
     """z[b, o, h, w] = bias[o] + Σ_{c,i,j} weight[o, c, i, j] · window(h, w)[b, c, i, j]
 
     x (B, C, H, W), weight (O, C, kh, kw), bias (O,) or None -> z (B, O, OH, OW)."""
-    windows = _windows(_padded(x, pair(padding), 0.0), weight.shape[2:], pair(stride), pair(dilation))
-    z = np.einsum("bchwij,ocij->bohw", windows, weight, optimize=True)
+    patches = windows(padded(x, pair(padding), 0.0), weight.shape[2:], pair(stride), pair(dilation))
+    z = np.einsum("bchwij,ocij->bohw", patches, weight, optimize=True)
     return z if bias is None else z + bias[None, :, None, None]
 
 
@@ -79,12 +79,12 @@ def conv2d_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray, str
     grad_window[b, c, h, w, i, j] = Σ_o grad_out[b, o, h, w] · weight[o, c, i, j]
     grad_x = the window gradients added back where each window read x                    (B, C, H, W)
     """
-    xp = _padded(x, pair(padding), 0.0)
-    windows = _windows(xp, weight.shape[2:], pair(stride), pair(dilation))
-    grad_weight = np.einsum("bohw,bchwij->ocij", grad_out, windows, optimize=True)
+    xp = padded(x, pair(padding), 0.0)
+    patches = windows(xp, weight.shape[2:], pair(stride), pair(dilation))
+    grad_weight = np.einsum("bohw,bchwij->ocij", grad_out, patches, optimize=True)
     grad_bias = grad_out.sum(axis=(0, 2, 3))
     grad_windows = np.einsum("bohw,ocij->bchwij", grad_out, weight, optimize=True)
-    grad_x = _add_windows(grad_windows, xp.shape, pair(padding), pair(stride), pair(dilation))
+    grad_x = add_windows(grad_windows, xp.shape, pair(padding), pair(stride), pair(dilation))
     return grad_x, grad_weight, grad_bias
 
 
@@ -95,8 +95,8 @@ def max_pool2d_forward(x: np.ndarray, kernel_size, stride=None, padding=0, dilat
 
     x (B, C, H, W) -> y (B, C, OH, OW)."""
     kernel = pair(kernel_size)
-    windows = _windows(_padded(x, pair(padding), -np.inf), kernel, pair(stride or kernel_size), pair(dilation))
-    return windows.max(axis=(4, 5))
+    patches = windows(padded(x, pair(padding), -np.inf), kernel, pair(stride or kernel_size), pair(dilation))
+    return patches.max(axis=(4, 5))
 
 
 def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, kernel_size, stride=None, padding=0,
@@ -108,21 +108,21 @@ def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, kernel_size, stride
     get nothing; an element that is the maximum of several overlapping windows collects from each.
     """
     kernel = pair(kernel_size)
-    xp = _padded(x, pair(padding), -np.inf)
-    windows = _windows(xp, kernel, pair(stride or kernel_size), pair(dilation))
-    flat = windows.reshape(*windows.shape[:4], -1)
+    xp = padded(x, pair(padding), -np.inf)
+    patches = windows(xp, kernel, pair(stride or kernel_size), pair(dilation))
+    flat = patches.reshape(*patches.shape[:4], -1)
     first = flat.argmax(axis=4)  # argmax returns the first of equal maxima
     chosen = np.arange(flat.shape[4]) == first[..., None]  # one-hot (B, C, OH, OW, kh·kw)
-    grad_windows = (chosen * grad_out[..., None]).reshape(windows.shape)
-    return _add_windows(grad_windows, xp.shape, pair(padding), pair(stride or kernel_size), pair(dilation))
+    grad_windows = (chosen * grad_out[..., None]).reshape(patches.shape)
+    return add_windows(grad_windows, xp.shape, pair(padding), pair(stride or kernel_size), pair(dilation))
 
 
 def avg_pool2d_forward(x: np.ndarray, kernel_size, stride=None, padding=0, count_include_pad=True) -> np.ndarray:
     """y[b, c, h, w] = Σ window(h, w) / n, x padded with 0; n = kh·kw, or with count_include_pad=False
     the number of the window's elements inside x. x (B, C, H, W) -> y (B, C, OH, OW)."""
     kernel = pair(kernel_size)
-    windows = _windows(_padded(x, pair(padding), 0.0), kernel, pair(stride or kernel_size), (1, 1))
-    return windows.sum(axis=(4, 5)) / _window_counts(x, kernel_size, stride, padding, count_include_pad)
+    patches = windows(padded(x, pair(padding), 0.0), kernel, pair(stride or kernel_size), (1, 1))
+    return patches.sum(axis=(4, 5)) / _window_counts(x, kernel_size, stride, padding, count_include_pad)
 
 
 def avg_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, kernel_size, stride=None, padding=0,
@@ -131,8 +131,8 @@ def avg_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, kernel_size, stride
     kernel = pair(kernel_size)
     share = grad_out / _window_counts(x, kernel_size, stride, padding, count_include_pad)
     grad_windows = np.broadcast_to(share[..., None, None], (*share.shape, *kernel))
-    padded_shape = _padded(x[:1, :1], pair(padding), 0.0).shape
-    grad = _add_windows(grad_windows, (*x.shape[:2], *padded_shape[2:]), pair(padding), pair(stride or kernel_size),
+    padded_shape = padded(x[:1, :1], pair(padding), 0.0).shape
+    grad = add_windows(grad_windows, (*x.shape[:2], *padded_shape[2:]), pair(padding), pair(stride or kernel_size),
                         (1, 1))
     return grad
 
@@ -142,8 +142,8 @@ def _window_counts(x: np.ndarray, kernel_size, stride, padding, count_include_pa
     kernel = pair(kernel_size)
     if count_include_pad:
         return kernel[0] * kernel[1]
-    inside = _padded(np.ones((1, 1, *x.shape[2:]), x.dtype), pair(padding), 0.0)
-    return _windows(inside, kernel, pair(stride or kernel_size), (1, 1)).sum(axis=(4, 5))
+    inside = padded(np.ones((1, 1, *x.shape[2:]), x.dtype), pair(padding), 0.0)
+    return windows(inside, kernel, pair(stride or kernel_size), (1, 1)).sum(axis=(4, 5))
 
 
 # ---- flatten -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import inspect
 
 import numpy as np
 
-from reference import activations
+from reference import activations, layers
 from reference.optimizers import adam_update, adamw_update
 
 
@@ -44,3 +44,44 @@ def adamw_as_l2(param_before: np.ndarray, grad: np.ndarray, state_before: dict, 
 def softmax_diagonal_only(grad_a: np.ndarray, a: np.ndarray) -> np.ndarray:
     """softmax's backward with only the diagonal of its Jacobian: grad · y(1 − y)."""
     return grad_a * a * (1 - a)
+
+
+# ---- the typed layers (reference/layers.py) ----------------------------------------------------
+
+def batch_norm_statistics_as_constants(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray | None,
+                                       eps: float) -> np.ndarray:
+    """Batch norm's input gradient with μ and σ² treated as constants: grad_out · weight / √(σ² + eps),
+    the evaluation-mode formula fed the batch's statistics (the two terms through μ and σ² left out)."""
+    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    mean, variance = x.mean(axis=axes), x.var(axis=axes)
+    return layers.batch_norm_backward(grad_out, x, weight, None, mean, variance, training=False, eps=eps)[0]
+
+
+def running_var_biased(x: np.ndarray, running_var: np.ndarray, momentum: float) -> np.ndarray:
+    """The running variance updated with the biased σ² that normalises, without torch's n/(n − 1)."""
+    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    return (1 - momentum) * running_var + momentum * x.var(axis=axes)
+
+
+def max_pool_ties_shared(grad_out: np.ndarray, x: np.ndarray, kernel_size, stride=None, padding=0,
+                         dilation=1) -> np.ndarray:
+    """Max-pooling's gradient shared equally among a window's tied maxima; torch gives it all to the first."""
+    kernel, padding, dilation = layers.pair(kernel_size), layers.pair(padding), layers.pair(dilation)
+    stride = layers.pair(stride or kernel_size)
+    xp = layers.padded(x, padding, -np.inf)
+    windows = layers.windows(xp, kernel, stride, dilation)
+    tied = windows == windows.max(axis=(4, 5), keepdims=True)
+    share = tied * (grad_out / tied.sum(axis=(4, 5)))[..., None, None]
+    return layers.add_windows(share, xp.shape, padding, stride, dilation)
+
+
+def embedding_repeats_overwritten(grad_out: np.ndarray, indices: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """An embedding's gradient assigned (`=`) row by row: a repeated index keeps only its last use."""
+    grad_weight = np.zeros_like(weight)
+    grad_weight[indices.ravel()] = grad_out.reshape(-1, weight.shape[1])
+    return grad_weight
+
+
+def conv2d_kernel_flipped(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray, options: dict) -> np.ndarray:
+    """conv2d's input gradient computed with the kernel turned 180°, as a true convolution's would be."""
+    return layers.conv2d_backward(grad_out, x, weight[:, :, ::-1, ::-1], **options)[0]

@@ -6,7 +6,9 @@ a constant factor with a name (2, ½, −1, the batch size, the learning rate, �
 array, agreement everywhere but where z = 0, the activation's derivative taken on z instead of a
 (or left out), the gradient sent through the already updated weights, this step's gradient plus
 the last (gradients not reset), Adam without bias correction, AdamW's decay as an L2 penalty, a
-momentum buffer started at zero, the bias left out, the first row of the batch only. The first
+momentum buffer started at zero, the bias left out, the first row of the batch only; for the typed
+layers, batch norm's statistics treated as constants, its running variance biased, a flipped
+convolution kernel, max-pool ties shared, dropout without 1/(1 − p), embedding rows overwritten. The first
 signature that fits the whole array within the engines' tolerance is the hint, with its evidence.
 """
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from cases import Case, Step
 from cases.quantities import STATE, layer_of
-from reference import mistakes, optimizers
+from reference import layers, mistakes, optimizers
 from report.comparison import array_scale
 from report.first_wrong import FirstWrong
 from report.tolerances import engines_agree
@@ -125,6 +127,46 @@ def corner(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, s
     return None
 
 
+def layer_option(case: Case, number: int, function: str, name: str):
+    """A typed layer's option from the case, or its default in the reference's function."""
+    layer = case.layers[number]
+    if name in layer.options:
+        return layer.options[name]
+    return inspect.signature(getattr(layers, function)).parameters[name].default
+
+
+def layer_input(case: Case, number: int, values: dict, batch: np.ndarray) -> np.ndarray:
+    """What layer `number` received in torch's recording: the layer below's activation, or the batch's x."""
+    return values[("activation", f"layers.{number - 1}")] if number else case.x[batch]
+
+
+def layer_mistakes(case: Case, number: int, oracle: dict, batch: np.ndarray, t: int):
+    """Classic mistakes in the backward of a typed layer, computed from torch's values: its δ is the
+    grad_out the layer's backward received, the result is ∂L/∂(its input)."""
+    layer, where = case.layers[number], f"layers.{number}"
+    grad_out, x = oracle[("delta", where)], layer_input(case, number, oracle, batch)
+    weight = oracle.get(("param", f"{where}.weight"))
+    if layer.type == "batch_norm" and case.training:
+        yield ("batch norm's input gradient with the batch mean and variance treated as constants (the two terms "
+               "through μ and σ² left out)",
+               mistakes.batch_norm_statistics_as_constants(grad_out, x, weight, layer_option(case, number, "batch_norm_forward", "eps")),
+               "yours equals grad_out · weight / √(σ² + eps)")
+    if layer.type == "conv2d":
+        options = {k: v for k, v in layer.options.items() if k in ("stride", "padding", "dilation")}
+        yield ("the kernel turned 180° in conv2d's input gradient: torch's conv2d is a cross-correlation, its input "
+               "gradient scatters grad_out back through the kernel as it is",
+               mistakes.conv2d_kernel_flipped(grad_out, x, weight, options), "yours equals conv2d_backward with weight[:, :, ::-1, ::-1]")
+    if layer.type == "max_pool2d":
+        options = {k: v for k, v in layer.options.items() if k in ("kernel_size", "stride", "padding", "dilation")}
+        yield ("max-pooling's gradient shared among tied maxima; torch sends each window's gradient to its first "
+               "maximum, read row by row", mistakes.max_pool_ties_shared(grad_out, x, **options),
+               "yours equals grad_out split equally among each window's equal maxima")
+    if layer.type == "dropout" and case.training:
+        p = layer_option(case, number, "dropout_forward", "p")
+        yield ("dropout's backward without the 1/(1 − p) its forward pass multiplied by",
+               grad_out * (case.dropout_draws(number, t, x.shape) >= p), "yours equals grad_out · mask")
+
+
 def counterfactuals(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
     """Compare with what each classic mistake computes from torch's own values."""
     oracle = window[t]["oracle"].values
@@ -164,6 +206,8 @@ def candidates(case: Case, quantity: str, key: str, oracle: dict, window: Window
             "yours equals z − bias"
     if quantity in ("grad_activation", "input_grad"):
         above = layer_of(key) + 1 if quantity == "grad_activation" else 0
+        if above < len(case.layers) and case.layers[above].type != "dense":
+            yield from layer_mistakes(case, above, oracle, window[t]["oracle"].batch, t)
         if above < len(case.layers) and case.layers[above].type == "dense" and ("delta", f"layers.{above}") in oracle:
             delta = oracle[("delta", f"layers.{above}")]
             weight = oracle[("param", f"layers.{above}.weight")]
@@ -179,6 +223,19 @@ def candidates(case: Case, quantity: str, key: str, oracle: dict, window: Window
         delta = oracle.get(("delta", key.rsplit(".", 1)[0]))
         if delta is not None and len(delta) > 1:
             yield "the first row of the batch only, not the sum over the batch", delta[0], "yours equals δ[0]"
+    if quantity == "grad" and case.layers[layer_of(key)].type == "embedding" and key.endswith(".weight"):
+        number = layer_of(key)
+        yield ("the embedding's rows assigned (=) instead of accumulated (+=): a repeated index keeps only its last use",
+               mistakes.embedding_repeats_overwritten(oracle[("delta", f"layers.{number}")], case.x[window[t]["oracle"].batch],
+                                                      oracle[("param", key)]),
+               "yours equals grad_weight[indices] = grad_out")
+    if quantity == "buffer" and key.endswith("running_var") and t - 1 in window:
+        number = layer_of(key)
+        before = window[t - 1]["oracle"]
+        yield ("the running variance updated with the biased batch variance σ²; torch uses the unbiased σ² · n/(n − 1)",
+               mistakes.running_var_biased(layer_input(case, number, before.values, before.batch), before.values[("buffer", key)],
+                                           layer_option(case, number, "batch_norm_running", "momentum")),
+               "yours equals (1 − momentum) · running_var + momentum · σ² (biased)")
     previous = window.get(t - 1, {}).get(witness)
     if quantity == "grad" and previous is not None and ("grad", key) in previous.values:
         yield ("this step's gradient plus the last one (gradients not reset between steps)",

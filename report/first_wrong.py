@@ -46,6 +46,10 @@ class FirstWrong:
             layer = case.layers[int(self.key.split('.')[1])]
             symbol += f" of a {layer.activation} layer" if layer.type == "dense" else \
                 f" of a {layer.type} layer" + (f" ({layer.activation})" if layer.activation != "identity" else "")
+        below = {"grad_activation": int(self.key.split(".")[1]) + 1 if self.key.startswith("layers.") else None,
+                 "input_grad": 0}.get(self.quantity)
+        if below is not None and below < len(case.layers) and case.layers[below].type != "dense":
+            symbol += f", from layers.{below}'s {case.layers[below].type} backward"
         if self.quantity in ("unreduced_loss", "loss") and case.layers:
             symbol += f" of the {case.loss} loss"
         text = (f"{case.name}: first wrong number: {where(self.quantity, self.key, self.index)} at step {self.step} "
