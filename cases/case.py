@@ -19,7 +19,7 @@ from cases.quantities import computation_order
 from cases.schedule import Schedule
 from cases.vocabulary import ON_LOGITS
 
-ELEMENT = re.compile(r"^(layers\.(\d+)\.(weight|bias|running_mean|running_var))(?:\[(\d+(?:\s*,\s*\d+)*)\])?$")
+ELEMENT = re.compile(r"^(layers\.(\d+)\.([a-z][a-z0-9_]*))(?:\[(\d+(?:\s*,\s*\d+)*)\])?$")
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ class Layer:
     units: int
     activation: str
     activation_options: dict[str, Any]
-    weight: np.ndarray | None  # dense (units, fan_in); conv2d (out, in, kh, kw); None if the layer has none
-    bias: np.ndarray | None  # None for bias = false or a layer without one
+    params: dict[str, np.ndarray]  # by torch's name: "weight" (dense (units, fan_in); conv2d (out, in, kh, kw)),
+    #                                "bias", or a recurrent layer's "weight_ih_l0", …; absent: none (bias = false)
     type: str = "dense"  # a name from cases.vocabulary.LAYERS
     options: dict[str, Any] = field(default_factory=dict)  # torch's constructor options the case gave
     shape: tuple[int, ...] = ()  # one sample's output; () means (units,)
@@ -40,6 +40,14 @@ class Layer:
     @property
     def sample_shape(self) -> tuple[int, ...]:
         return self.shape or (self.units,)
+
+    @property
+    def weight(self) -> np.ndarray | None:
+        return self.params.get("weight")
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        return self.params.get("bias")
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,17 @@ class Case:
         """One sample's input to layer i."""
         return self.sample_shape if i == 0 else self.layers[i - 1].sample_shape
 
+    def layer_parameters(self, i: int) -> list[str]:
+        """Layer i's parameter names, in the order the layer holds them (`layers.i.weight`, …)."""
+        return [f"layers.{i}.{name}" for name in self.layers[i].params]
+
+    def initial_state(self, i: int, name: str, rows: int) -> np.ndarray:
+        """A recurrent layer's h0 or c0 for a batch of `rows`: the case's, the same for every row, or zeros."""
+        layer = self.layers[i]
+        hidden = layer.options["hidden_size"]
+        given = np.asarray(layer.options.get(name, np.zeros(hidden)), dtype=self.dtype)
+        return np.broadcast_to(given, (rows, hidden)).copy()
+
     def buffers(self) -> dict[str, np.ndarray]:
         """Initial running statistics by name (`layers.i.running_mean`, `layers.i.running_var`)."""
         return {f"layers.{i}.{name}": value for i, layer in enumerate(self.layers) for name, value in layer.buffers.items()}
@@ -127,10 +146,8 @@ class Case:
         """Initial parameters by name, input side first, weight before bias."""
         params: dict[str, np.ndarray] = {}
         for i, layer in enumerate(self.layers):
-            if layer.weight is not None:
-                params[f"layers.{i}.weight"] = layer.weight
-            if layer.bias is not None:
-                params[f"layers.{i}.bias"] = layer.bias
+            for name, value in layer.params.items():
+                params[f"layers.{i}.{name}"] = value
         return params
 
     def order(self):
@@ -145,8 +162,7 @@ class Case:
         layers = tuple(
             dataclasses.replace(
                 layer,
-                weight=None if layer.weight is None else layer.weight.astype(np_dtype),
-                bias=None if layer.bias is None else layer.bias.astype(np_dtype),
+                params={name: value.astype(np_dtype) for name, value in layer.params.items()},
                 buffers={name: value.astype(np_dtype) for name, value in layer.buffers.items()},
             )
             for layer in self.layers

@@ -41,8 +41,10 @@ def read_init(fields: Fields, init: Any) -> dict[str, Any]:
     return settings
 
 
-def initial_weight(init: dict[str, Any], generator: np.random.Generator, units: int, fan_in: int) -> np.ndarray:
-    shape = (units, fan_in)
+def initial_weight(init: dict[str, Any], generator: np.random.Generator, units: int, fan_in: int,
+                   shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """A weight of `shape` (default units × fan_in), its bound from fan_in and units (the fan-out)."""
+    shape = shape or (units, fan_in)
     scheme = init["scheme"]
     if scheme == "uniform":
         return generator.uniform(init["low"], init["high"], shape)

@@ -121,7 +121,7 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
     if layers and schedule is not None and loss is not None:
         model_shape = Model(input_shape, layers, names, loss, schedule, freeze)
         expects = fields.part(read_expects, fields, raw.get("expect", []), model_shape) or ()
-        parameters = sum(array.size for layer in layers for array in (layer.weight, layer.bias) if array is not None)
+        parameters = sum(array.size for layer in layers for array in layer.params.values())
         per_step = 2 * parameters + 4 * schedule.size * sum(layer.units for layer in layers)
         fields.part(size_limits.check, limits, "recorded_numbers", per_step * (schedule.steps + 1), "training")
     tolerance = fields.part(read_tolerance, fields, raw.get("tolerance"))

@@ -12,7 +12,18 @@ from cases.case import Layer, format_index, parse_element
 from cases.errors import Invalid, Reported
 from cases.fields import MISSING, Fields, shape_text
 from cases.init import initial_bias, initial_weight, read_init
-from cases.vocabulary import ACTIVATIONS, GELU_APPROXIMATIONS, LAYER_ARRAYS, LAYER_REQUIRED, LAYERS, MODES
+from cases.vocabulary import (
+    ACTIVATIONS,
+    GELU_APPROXIMATIONS,
+    LAYER_ARRAYS,
+    LAYER_REQUIRED,
+    LAYERS,
+    MODES,
+    RECURRENT,
+    RECURRENT_GATES,
+    RECURRENT_OUTPUTS,
+    RNN_NONLINEARITIES,
+)
 
 ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -37,7 +48,7 @@ def read_model(fields: Fields, model: dict[str, Any], limits: dict[str, int]
         if layer is None:  # the next layer's input shape is unknown: stop here
             raise Reported()
         layers.append(layer)
-        parameters += sum(array.size for array in (layer.weight, layer.bias) if array is not None)
+        parameters += sum(array.size for array in layer.params.values())
         shape = layer.sample_shape
     if len(shape) != 1:
         raise Invalid(f"model.layers[{len(entries) - 1}]", f"the last layer gives {shape_text(shape)} numbers per "
@@ -101,7 +112,7 @@ def read_layer(fields: Fields, entry: Any, field: str, in_shape: tuple[int, ...]
         raise Invalid(f"{field}.running_var", "expected variances ≥ 0")
     units = math.prod(plan.shape)
     return Layer(units=units, activation=activation, activation_options=activation_options,
-                 weight=arrays.get("weight"), bias=arrays.get("bias"), type=kind, options=options,
+                 params={name: array for name, array in arrays.items() if array is not None}, type=kind, options=options,
                  shape=() if kind == "dense" else plan.shape, buffers=buffers)
 
 
@@ -136,6 +147,8 @@ def layer_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...], fi
             raise Invalid("model.inputs", f"an embedding takes T integer indices per sample; got {received}")
         count, size = positive(options, "num_embeddings", field), positive(options, "embedding_dim", field)
         return Plan((in_shape[0], size), {"weight": (count, size)}, "num_embeddings × embedding_dim", size)
+    if kind in RECURRENT:
+        return recurrent_plan(kind, options, in_shape, field)
     if kind == "layer_norm":
         normalized = options.get("normalized_shape", list(in_shape))
         normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized)
@@ -178,6 +191,26 @@ def layer_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...], fi
                 "out_channels × in_channels × kh × kw", channels * kernel[0] * kernel[1])
 
 
+def recurrent_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
+    """rnn, lstm, gru over (T, D) per sample: torch's parameters, (T, H) or (H,) out."""
+    if len(in_shape) != 2:
+        raise Invalid(f"{field}.type", f"{kind} takes a sequence (T, D) per sample; it receives {shape_text(in_shape)}: "
+                                       "give model.inputs as [T, D], or put an embedding before it")
+    hidden = positive(options, "hidden_size", field)
+    for key, choices in (("output", RECURRENT_OUTPUTS), ("nonlinearity", RNN_NONLINEARITIES)):
+        if key in options and options[key] not in choices:
+            raise Invalid(f"{field}.{key}", f"expected one of {', '.join(choices)}, got {options[key]!r}")
+    for key in ("h0", "c0"):
+        if key in options:
+            options[key] = Fields.array(Fields(""), options[key], f"{field}.{key}", (hidden,), "hidden_size").tolist()
+    rows, (steps, size) = RECURRENT_GATES[kind] * hidden, in_shape
+    arrays = {"weight_ih_l0": (rows, size), "weight_hh_l0": (rows, hidden)}
+    if options.get("bias", True):
+        arrays.update({"bias_ih_l0": (rows,), "bias_hh_l0": (rows,)})
+    shape = (steps, hidden) if options.get("output", "all") == "all" else (hidden,)
+    return Plan(shape, arrays, f"{RECURRENT_GATES[kind]}·hidden_size × inputs", hidden)
+
+
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
     """⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 (torch's rule, floor mode)."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
@@ -207,17 +240,20 @@ def read_array(fields: Fields, entry: dict[str, Any], field: str, name: str, sha
     value = entry.get(name)
     if plan.fan_in == 0 and value is None:  # batch_norm, layer_norm: as torch initialises them
         return np.full(shape, 1.0 if name == "weight" else 0.0)
-    if name == "weight":
+    if name.startswith("weight"):
         if value is not None:
             return fields.array(value, where, shape, plan.layout)
         if init is None:
             raise Invalid(where, f"missing; give a {sizes} list ({plan.layout}) or a [model.init] table")
-        return initial_weight(init, generator, shape[0], plan.fan_in).reshape(shape)
+        return initial_weight(init, generator, shape[0], plan.fan_in, shape)
     value = True if value is None and init else value
+    dropped = "false for no bias" if name == "bias" else "bias = false on the layer for none"
     if value is None:
-        raise Invalid(where, f"missing; give a list of {shape[0]} numbers, or false for no bias")
-    if value is False:
+        raise Invalid(where, f"missing; give a list of {shape[0]} numbers, or {dropped}")
+    if value is False and name == "bias":
         return None
+    if value is False:
+        raise Invalid(where, f"expected a list of {shape[0]} numbers; for no biases write {dropped}")
     if value is True:
         if init is None:
             raise Invalid(where, f"true needs a [model.init] table; give a list of {shape[0]} numbers")
@@ -252,7 +288,7 @@ def parameter_shape(layers: list[Layer], param: str) -> tuple[int, ...] | None:
     number, name = int(param.split(".")[1]), param.split(".")[2]
     if number >= len(layers):
         return None
-    array = layers[number].buffers.get(name) if name.startswith("running") else getattr(layers[number], name)
+    array = layers[number].buffers.get(name) if name.startswith("running") else layers[number].params.get(name)
     return None if array is None else array.shape
 
 

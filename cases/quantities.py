@@ -85,8 +85,8 @@ def computation_order(layers: int, parameters: list[str]):
         if quantity in ("output", "unreduced_loss", "loss"):
             return (1, layers, ("output", "unreduced_loss", "loss").index(quantity))
         if quantity in _BACKWARD_RANK:
-            rank = _BACKWARD_RANK[quantity] + (name.endswith(".bias") if quantity == "grad" else 0)
-            return (2, layers - 1 - layer_of(name), rank)
+            # a layer's ∂L/∂a, its δ, then its parameters' gradients in the layer's order (weight before bias)
+            return (2, layers - 1 - layer_of(name), _BACKWARD_RANK[quantity], position.get(name, -1))
         if quantity == "input_grad":
             return (2, layers, 0)
         raise ValueError(f"unknown quantity {quantity!r}")

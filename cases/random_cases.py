@@ -108,7 +108,8 @@ def _window_output(size: int, kernel: int, stride: int, padding: int, dilation: 
 @st.composite
 def random_typed_case(draw: st.DrawFn) -> dict:
     """A random network of the typed layers: images (C, H, W) through conv2d, pooling and batch norm,
-    flattened into dense, layer norm and dropout; or integer indices through an embedding. Options
+    flattened into dense, layer norm and dropout; or integer indices through an embedding and up to
+    two recurrent layers (rnn, lstm, gru). Options
     are sometimes left to torch's defaults, as above."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     rows = draw(st.integers(3, 5))  # batch norm over two rows gives ±1 whatever they are (see layer_norm below)
@@ -160,8 +161,21 @@ def random_typed_case(draw: st.DrawFn) -> dict:
         # divides their rounding by √eps (and puts relu's kink at the mercy of the last bit)
         x = ((rng.permutation(count)[:rows, None] + np.arange(length)) % count).tolist()
         size = draw(st.integers(1, 3))
-        layers += [{"type": "embedding", "num_embeddings": count, "embedding_dim": size}, {"type": "flatten"}]
+        layers.append({"type": "embedding", "num_embeddings": count, "embedding_dim": size})
         features = length * size
+        for kind in draw(st.lists(st.sampled_from(["rnn", "lstm", "gru"]), max_size=2)):
+            hidden = draw(st.integers(1, 3))
+            layer = {"type": kind, "hidden_size": hidden,
+                     **draw(st.fixed_dictionaries({}, optional={"bias": st.booleans(), "h0": st.just([0.3] * hidden)}))}
+            if kind == "rnn" and draw(st.booleans()):
+                layer["nonlinearity"] = "relu"
+            layers.append(layer)
+            features = length * hidden
+        if layers[-1]["type"] in ("rnn", "lstm", "gru") and draw(st.booleans()):
+            layers[-1]["output"] = "last"
+            features = layers[-1]["hidden_size"]
+        else:
+            layers.append({"type": "flatten"})
     for kind in draw(st.lists(st.sampled_from(["dense", "layer_norm", "batch_norm", "dropout"]), max_size=3)):
         if kind == "layer_norm" and (features < 3 or layers[-1].get("type") == "layer_norm"):
             continue  # over two numbers x̂ = ±1 whatever they are: no gradient to speak of, only rounding

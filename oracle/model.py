@@ -16,6 +16,7 @@ from torch import nn
 
 from cases import Case, GraphCase, Step
 from cases.case import Layer
+from cases.vocabulary import RECURRENT
 from oracle import graph
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
@@ -101,7 +102,34 @@ def layer_module(layer: Layer, in_shape: tuple[int, ...], dtype: torch.dtype) ->
         return nn.Embedding(dtype=dtype, **options)
     if layer.type == "dropout":
         return GivenDropout(options)
+    if layer.type in RECURRENT:
+        kind = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[layer.type]
+        arguments = {key: value for key, value in options.items() if key not in ("output", "h0", "c0")}
+        return kind(in_shape[1], batch_first=True, dtype=dtype, **arguments)
     raise ValueError(f"no torch module for layer type {layer.type!r}")
+
+
+def initial_states(layer: Layer, dtype: torch.dtype) -> dict:
+    """A recurrent layer's h0 (c0) as the case gives them, one row for every sample; absent: torch's zeros."""
+    if layer.type not in RECURRENT:
+        return {}
+    given = {name: torch.tensor(layer.options[name], dtype=dtype) for name in ("h0", "c0") if name in layer.options}
+    return {"given": given, "output": layer.options.get("output", "all"), "lstm": layer.type == "lstm"}
+
+
+def recurrent(module: nn.RNNBase, x: torch.Tensor, states: dict) -> torch.Tensor:
+    """nn.RNN/LSTM/GRU on (B, T, D), batch first: every step's h (B, T, H), or the last one (B, H)."""
+    given, rows = states["given"], len(x)
+    hidden = module.hidden_size
+    def state(name: str) -> torch.Tensor:
+        value = given.get(name, torch.zeros(hidden, dtype=x.dtype if x.is_floating_point() else module.weight_ih_l0.dtype))
+        return value.expand(1, rows, hidden).contiguous()  # (layers, B, H)
+    if given:
+        initial = (state("h0"), state("c0")) if states["lstm"] else state("h0")
+        output, _ = module(x, initial)
+    else:
+        output, _ = module(x)
+    return output if states["output"] == "all" else output[:, -1]
 
 
 class Network(nn.Module):
@@ -112,21 +140,22 @@ class Network(nn.Module):
         dtype = DTYPES[case.dtype]
         self.layers = nn.ModuleList()
         self.activations = nn.ModuleList()
+        self.states: list[dict] = []  # a recurrent layer's h0 (and c0) and which output feeds the next layer
         for i, layer in enumerate(case.layers):
             module = layer_module(layer, case.layer_input_shape(i), dtype)
             with torch.no_grad():
-                for name, value in [("weight", layer.weight), ("bias", layer.bias), *layer.buffers.items()]:
-                    if value is not None:
-                        getattr(module, name).copy_(torch.from_numpy(value))
+                for name, value in [*layer.params.items(), *layer.buffers.items()]:
+                    getattr(module, name).copy_(torch.from_numpy(value))
             self.layers.append(module)
             self.activations.append(activation_module(layer.activation, layer.activation_options))
+            self.states.append(initial_states(layer, dtype))
         self.train(case.training)
 
     def forward(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Every layer's pre-activation z and activation a, each keeping its .grad; the last a is the output."""
         pre_activations, activations = [], []
-        for layer, activation in zip(self.layers, self.activations, strict=True):
-            z = layer(x)
+        for layer, activation, states in zip(self.layers, self.activations, self.states, strict=True):
+            z = recurrent(layer, x, states) if isinstance(layer, nn.RNNBase) else layer(x)
             x = activation(z)
             if z.requires_grad:
                 z.retain_grad()
@@ -198,10 +227,8 @@ def steps(case: Case) -> Iterator[Step]:
             if not (i == last and case.on_logits):
                 values[("grad_activation", f"layers.{i}")] = numpy(activations[i].grad)
             values[("delta", f"layers.{i}")] = numpy(pre_activations[i].grad)
-            for name in ("weight", "bias"):
-                parameter = getattr(model.layers[i], name, None)
-                if parameter is not None:
-                    values[("grad", f"layers.{i}.{name}")] = numpy(parameter.grad)
+            for name, parameter in model.layers[i].named_parameters():
+                values[("grad", f"layers.{i}.{name}")] = numpy(parameter.grad)
         if not case.index_inputs:
             values[("input_grad", "")] = numpy(x.grad)
         yield Step(batch, values)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cases.vocabulary import ACTIVATIONS, LOSSES, OPTIMIZERS
-from reference import activations, dense, layers, losses, optimizers
+from reference import activations, dense, layers, losses, optimizers, recurrent
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Calls:
 WEIGHTED = Calls(("weight", "bias"), ("weight",), ("x", "weight", "bias"))
 WINDOWS = Calls((), (), ("x",))
 NORMALISED = ("weight", "bias", "running_mean", "running_var")
+RECURRENT = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 LAYER_CALLS: dict[str, Calls] = {
     "dense": WEIGHTED, "conv2d": WEIGHTED, "max_pool2d": WINDOWS, "avg_pool2d": WINDOWS, "flatten": WINDOWS,
     "batch_norm": Calls(NORMALISED, NORMALISED, ("x", "weight", "bias")),
@@ -36,6 +37,9 @@ LAYER_CALLS: dict[str, Calls] = {
                         ("x", "weight", "bias")),
     "dropout": Calls(("draws",), ("draws",), ("x",)),
     "embedding": Calls(("weight",), ("weight",), ("weight",)),
+    "rnn": Calls((*RECURRENT, "h0"), (*RECURRENT, "h0"), ("x", *RECURRENT)),
+    "lstm": Calls((*RECURRENT, "h0", "c0"), (*RECURRENT, "h0", "c0"), ("x", *RECURRENT)),
+    "gru": Calls((*RECURRENT, "h0"), (*RECURRENT, "h0"), ("x", *RECURRENT)),
 }
 
 
@@ -97,6 +101,13 @@ def _contract() -> tuple[dict[str, Block], dict[str, Callable]]:
          "y (B, T, embedding_dim)", "layer"),
         (layers.embedding_backward, "grad_out (B, T, embedding_dim), indices, weight", "grad_weight", "layer"),
     ]
+    sequence = ("x (B, T, D); weight_ih_l0 (G·H, D), weight_hh_l0 (G·H, H), bias_ih_l0, bias_hh_l0 (G·H,) or None; "
+                "h0 (B, H)")
+    for kind in ("rnn", "lstm", "gru"):
+        given = sequence + (", c0 (B, H)" if kind == "lstm" else "")
+        rows += [(getattr(recurrent, f"{kind}_forward"), given, "z: h of every step (B, T, H), or the last (B, H)", "layer"),
+                 (getattr(recurrent, f"{kind}_backward"), "grad_out (z's shape), then as the forward",
+                  "(grad_x, grad_weight_ih_l0, grad_weight_hh_l0, grad_bias_ih_l0, grad_bias_hh_l0)", "layer")]
     for name in ACTIVATIONS:
         rows.append((getattr(activations, f"{name}_forward"), "x (B, U)", "y (B, U)", "activation"))
         rows.append((getattr(activations, f"{name}_backward"), "grad_out = ∂L/∂y, x, y: each (B, U)",

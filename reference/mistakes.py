@@ -9,7 +9,7 @@ import inspect
 
 import numpy as np
 
-from reference import activations, layers
+from reference import activations, layers, recurrent
 from reference.optimizers import adam_update, adamw_update
 
 
@@ -80,6 +80,16 @@ def embedding_repeats_overwritten(grad_out: np.ndarray, indices: np.ndarray, wei
     grad_weight = np.zeros_like(weight)
     grad_weight[indices.ravel()] = grad_out.reshape(-1, weight.shape[1])
     return grad_weight
+
+
+def gates_reordered(kind: str, x: np.ndarray, params: list, states: list, output: str, order: tuple[int, ...]
+                    ) -> np.ndarray:
+    """The recurrent layer's output when its gates are read from torch's stacked blocks in another `order`
+    (the LSTM's i, f, o, g for torch's i, f, g, o): the reference's forward with the blocks permuted."""
+    count = {"lstm": 4, "gru": 3}[kind]
+    def permuted(array: np.ndarray | None) -> np.ndarray | None:
+        return None if array is None else np.concatenate([np.split(array, count)[k] for k in order])
+    return getattr(recurrent, f"{kind}_forward")(x, *(permuted(p) for p in params), *states, output=output)
 
 
 def conv2d_kernel_flipped(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray, options: dict) -> np.ndarray:

@@ -114,13 +114,15 @@ def layer_arguments(case: Case, i: int, names: tuple[str, ...], params: dict[str
                     buffers: dict[str, np.ndarray], x: np.ndarray, step: int) -> list:
     """The arguments after x that layer i's forward or backward takes (reference/blocks.py LAYER_CALLS)."""
     def argument(name: str):
-        if name in ("weight", "bias"):
-            return params.get(f"layers.{i}.{name}")
         if name in ("running_mean", "running_var"):
             return buffers[f"layers.{i}.{name}"]
         if name == "draws":
             return case.dropout_draws(i, step, x.shape)
-        return tuple(case.layers[i].options[name])  # normalized_shape
+        if name == "normalized_shape":
+            return tuple(case.layers[i].options[name])
+        if name in ("h0", "c0"):
+            return case.initial_state(i, name, len(x))
+        return params.get(f"layers.{i}.{name}")  # a parameter, None where the layer has none (bias = false)
     return [argument(name) for name in names]
 
 
@@ -238,7 +240,7 @@ def pass_values(case: Case, result: Pass) -> dict[tuple[str, str], np.ndarray]:
             values[("grad_activation", f"layers.{i}")] = result.grad_activations[i]
         if result.deltas is not None and result.deltas[i] is not None:
             values[("delta", f"layers.{i}")] = result.deltas[i]
-        for name in (f"layers.{i}.weight", f"layers.{i}.bias"):
+        for name in case.layer_parameters(i):
             if name in result.grads:
                 values[("grad", name)] = result.grads[name]
     if result.input_grad is not None:  # None: the inputs are an embedding's indices

@@ -130,7 +130,48 @@ def layer_forward(case: Case, i: int, x: Variable, leaves: dict[str, Variable], 
         return x_hat if weight is None else x_hat * weight + bias
     if layer.type == "batch_norm":
         return batch_norm(x, weight, bias, where, buffers, case.training, options)
+    if layer.type in ("rnn", "lstm", "gru"):
+        return recurrent(case, i, x, leaves)
     return windowed(layer.type, x, weight, bias, options)
+
+
+def recurrent(case: Case, i: int, x: Variable, leaves: dict[str, Variable]) -> Variable:
+    """rnn, lstm and gru written step by step on the tape (the forward formulas of reference/recurrent.py);
+    the backward through time is the tape's replay."""
+    layer, where = case.layers[i], f"layers.{i}"
+    weight_ih, weight_hh = leaves[f"{where}.weight_ih_l0"], leaves[f"{where}.weight_hh_l0"]
+    bias_ih, bias_hh = leaves.get(f"{where}.bias_ih_l0"), leaves.get(f"{where}.bias_hh_l0")
+    rows, steps, hidden = x.data.shape[0], x.data.shape[1], layer.options["hidden_size"]
+    h = x.tape.constant(case.initial_state(i, "h0", rows))
+    memory = x.tape.constant(case.initial_state(i, "c0", rows)) if layer.type == "lstm" else None  # the LSTM's c
+
+    def affine(value: Variable, weight: Variable, bias: Variable | None) -> Variable:
+        product = value @ weight.T
+        return product if bias is None else product + bias
+
+    def gate(value: Variable, k: int) -> Variable:  # the k-th block of H columns: torch's gate order
+        return t.part(value, (slice(None), slice(k * hidden, (k + 1) * hidden)))
+
+    states = []
+    for step in range(steps):
+        from_input = affine(t.part(x, (slice(None), step)), weight_ih, bias_ih)
+        from_hidden = affine(h, weight_hh, bias_hh)
+        if layer.type == "rnn":
+            a = from_input + from_hidden
+            h = c.tanh(a) if layer.options.get("nonlinearity", "tanh") == "tanh" else c.relu(a)
+        elif layer.type == "lstm":
+            a = from_input + from_hidden
+            input_gate, forget, cell, out = c.sigmoid(gate(a, 0)), c.sigmoid(gate(a, 1)), c.tanh(gate(a, 2)), \
+                c.sigmoid(gate(a, 3))
+            memory = forget * memory + input_gate * cell
+            h = out * c.tanh(memory)
+        else:  # gru
+            reset = c.sigmoid(gate(from_input, 0) + gate(from_hidden, 0))
+            update = c.sigmoid(gate(from_input, 1) + gate(from_hidden, 1))
+            new = c.tanh(gate(from_input, 2) + reset * gate(from_hidden, 2))
+            h = (1 - update) * new + update * h
+        states.append(h)
+    return t.stack(states, axis=1) if layer.options.get("output", "all") == "all" else states[-1]
 
 
 def normalise(x: Variable, axes: tuple[int, ...], eps: float) -> Variable:

@@ -313,6 +313,22 @@ def pad(a: Variable, padding: tuple[int, int], fill: float) -> Variable:
     return a.tape.push("pad", (a,), data, backward)
 
 
+def part(a: Variable, key: tuple) -> Variable:
+    """out = a[key], a slice such as a[:, t] or a[:, 0:H]      grad_a = grad_out in place of the slice, 0 elsewhere"""
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        grad = np.zeros(a.data.shape, grad_out.dtype)
+        grad[key] = grad_out
+        return (grad,)
+    return a.tape.push("part", (a,), a.data[key], backward)
+
+
+def stack(parts: list[Variable], axis: int) -> Variable:
+    """out = the parts stacked along a new `axis`      grad_part_k = grad_out's k-th slice along that axis"""
+    def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(np.take(grad_out, k, axis=axis) for k in range(len(parts)))
+    return parts[0].tape.push("stack", tuple(parts), np.stack([p.data for p in parts], axis=axis), backward)
+
+
 def take(a: Variable, index: np.ndarray) -> Variable:
     """out[k] = a.flat[index[k]]: elements picked by position, any element any number of times
     grad_a.flat[i] = Σ_{k : index[k] = i} grad_out[k]      (every pick sends its gradient back)"""

@@ -13,6 +13,7 @@ signature that fits the whole array within the engines' tolerance is the hint, w
 """
 
 import inspect
+import itertools
 
 import numpy as np
 
@@ -167,6 +168,24 @@ def layer_mistakes(case: Case, number: int, oracle: dict, batch: np.ndarray, t: 
                grad_out * (case.dropout_draws(number, t, x.shape) >= p), "yours equals grad_out · mask")
 
 
+GATES = {"lstm": "ifgo", "gru": "rzn"}  # torch's order of the stacked gates
+
+
+def gate_orders(case: Case, number: int, oracle: dict, batch: np.ndarray):
+    """A recurrent layer's gates read in another order than torch stacks them."""
+    layer, where = case.layers[number], f"layers.{number}"
+    names = GATES[layer.type]
+    params = [oracle.get(("param", f"{where}.{name}")) for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
+    x = layer_input(case, number, oracle, batch)
+    states = [case.initial_state(number, name, len(x)) for name in (("h0", "c0") if layer.type == "lstm" else ("h0",))]
+    for order in itertools.permutations(range(len(names))):
+        if order != tuple(range(len(names))):
+            read = ", ".join(names[k] for k in order)
+            yield (f"the {layer.type}'s gates read in the order {read}; torch stacks them {', '.join(names)}",
+                   mistakes.gates_reordered(layer.type, x, params, states, layer.options.get("output", "all"), order),
+                   f"yours equals torch's {layer.type} with the weight blocks taken as {read}")
+
+
 def counterfactuals(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
     """Compare with what each classic mistake computes from torch's own values."""
     oracle = window[t]["oracle"].values
@@ -201,6 +220,8 @@ def candidates(case: Case, quantity: str, key: str, oracle: dict, window: Window
         yield (f"{layer.activation}(−z): a sign slip inside the activation",
                mistakes.forward_of_negative(layer.activation, layer.activation_options, z), "yours equals f(−z)")
     dense = key.startswith("layers.") and case.layers[layer_of(key)].type == "dense"
+    if quantity == "pre_activation" and case.layers[layer_of(key)].type in GATES:
+        yield from gate_orders(case, layer_of(key), oracle, window[t]["oracle"].batch)
     if quantity == "pre_activation" and dense and ("param", f"{key}.bias") in oracle:
         yield "the bias left out of z", oracle[("pre_activation", key)] - oracle[("param", f"{key}.bias")], \
             "yours equals z − bias"

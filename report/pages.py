@@ -107,22 +107,33 @@ def network_text(case: Case) -> str:
 
 def layer_table(case: Case) -> Table:
     """One row per layer; a network of dense layers only keeps the dense columns."""
-    typed = any(layer.type != "dense" for layer in case.layers)
+    if any(layer.type != "dense" for layer in case.layers):
+        return typed_layer_table(case)
     rows = []
     for i, layer in enumerate(case.layers):
-        options = ", ".join(f"{k} = {v}" for k, v in layer.activation_options.items())
-        frozen = ", ".join(sorted(n.split(".")[-1] for n in case.freeze if n.startswith(f"layers.{i}.")))
-        weight = "—" if layer.weight is None else shape_text(layer.weight.shape).replace("×", " × ")
-        row = [f"layers.{i}", weight, layer.activation + (f" ({options})" if options else ""),
-               "yes" if layer.bias is not None else "no", frozen]
-        if typed:
-            settings = ", ".join(f"{k} = {v}" for k, v in layer.options.items() if k != "units")
-            row[1:1] = [layer.type + (f" ({settings})" if settings else ""), shape_text(layer.sample_shape)]
-        rows.append(row)
-    columns = ["layer", "weight", "activation", "bias", "frozen"]
-    if typed:
-        columns[1:1] = ["type", "output per sample"]
-    return Table(columns, rows, {"layer", "type", "activation", "bias", "frozen"})
+        rows.append([f"layers.{i}", shape_text(layer.weight.shape).replace("×", " × "), activation_text(layer),
+                     "yes" if layer.bias is not None else "no", frozen_text(case, i)])
+    return Table(["layer", "weight", "activation", "bias", "frozen"], rows, {"layer", "activation", "bias", "frozen"})
+
+
+def typed_layer_table(case: Case) -> Table:
+    rows = []
+    for i, layer in enumerate(case.layers):
+        settings = ", ".join(f"{k} = {v}" for k, v in layer.options.items() if k != "units")
+        parameters = ", ".join(f"{name} {shape_text(value.shape)}" for name, value in layer.params.items()) or "—"
+        rows.append([f"layers.{i}", layer.type + (f" ({settings})" if settings else ""), shape_text(layer.sample_shape),
+                     parameters, activation_text(layer), frozen_text(case, i)])
+    return Table(["layer", "type", "output per sample", "parameters", "activation", "frozen"], rows,
+                 {"layer", "type", "parameters", "activation", "frozen"})
+
+
+def activation_text(layer) -> str:
+    options = ", ".join(f"{k} = {v}" for k, v in layer.activation_options.items())
+    return layer.activation + (f" ({options})" if options else "")
+
+
+def frozen_text(case: Case, i: int) -> str:
+    return ", ".join(sorted(n.split(".")[-1] for n in case.freeze if n.startswith(f"layers.{i}.")))
 
 
 def page_start(result: CaseResult) -> Page:

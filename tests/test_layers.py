@@ -249,7 +249,12 @@ steps = 1
 
 
 DENSE_OUT = '[[model.layers]]\nunits = 2\nactivation = "identity"\n'
+RNN_AFTER_IMAGE = '[[model.layers]]\ntype = "lstm"\nhidden_size = 2\n'
 MALFORMED = [
+    (RNN_AFTER_IMAGE + '[[model.layers]]\ntype = "flatten"\n' + DENSE_OUT, "model.layers[0].type",
+     "lstm takes a sequence (T, D) per sample; it receives 1×4×4"),
+    ('[[model.layers]]\ntype = "flatten"\n[[model.layers]]\ntype = "embedding"\nnum_embeddings = 3\nembedding_dim = 2\n'
+     + DENSE_OUT, "model.layers[1].type", "must be the first layer"),
     ('[[model.layers]]\ntype = "conv2D"\nout_channels = 1\nkernel_size = 2\n[[model.layers]]\ntype = "flatten"\n' + DENSE_OUT,
      "model.layers[0].type", "did you mean 'conv2d'"),
     (DENSE_OUT, "model.layers[0].type", "put a flatten layer before it"),
@@ -317,3 +322,67 @@ def test_a_case_that_freezes_every_parameter_runs_in_every_engine() -> None:
     torch_steps, ours = oracle.run(case), reference.run(case)
     assert np.array_equal(torch_steps[1].get("param", "layers.1.weight"), case.parameters()["layers.1.weight"])
     assert np.allclose(ours[1].get("grad", "layers.1.weight"), torch_steps[1].get("grad", "layers.1.weight"))
+
+
+# ---- recurrent layers ----------------------------------------------------------------------------
+
+RECURRENT_SETTINGS = [("rnn", {"nonlinearity": "tanh"}), ("rnn", {"nonlinearity": "relu"}), ("lstm", {}), ("gru", {})]
+
+
+@pytest.mark.parametrize(("kind", "options"), RECURRENT_SETTINGS, ids=str)
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("output", ["all", "last"])
+def test_recurrent_layer_matches_torch_through_time(kind: str, options: dict, bias: bool, output: str) -> None:
+    from reference import recurrent
+    rows, steps, inputs, hidden = 3, 4, 2, 5
+    module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](inputs, hidden, batch_first=True, bias=bias,
+                                                                  dtype=torch.float64, **options)
+    x, h0, c0 = RNG.normal(size=(rows, steps, inputs)), RNG.normal(size=(rows, hidden)), RNG.normal(size=(rows, hidden))
+    x_t = leaf(x)
+    state = (torch.tensor(h0[None]), torch.tensor(c0[None])) if kind == "lstm" else torch.tensor(h0[None])
+    every, _ = module(x_t, state)
+    z_t = every if output == "all" else every[:, -1]
+    grad_out = RNG.normal(size=z_t.shape)
+    z_t.backward(torch.tensor(grad_out))
+    names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    params = [getattr(module, name).detach().numpy() if bias or name.startswith("weight") else None for name in names]
+    arguments = [*params, h0, *([c0] if kind == "lstm" else [])]
+    close(getattr(recurrent, f"{kind}_forward")(x, *arguments, output=output, **options), z_t)
+    grads = getattr(recurrent, f"{kind}_backward")(grad_out, x, *arguments, output=output, **options)
+    close(grads[0], x_t.grad)
+    for name, grad in zip(names, grads[1:], strict=True):
+        if bias or name.startswith("weight"):
+            close(grad, getattr(module, name).grad)
+        else:
+            assert grad is None
+
+
+def test_tape_part_and_stack_send_each_slice_its_gradient() -> None:
+    t = Tape()
+    value = t.variable(RNG.normal(size=(2, 3, 4)))
+    pieces = [tape.part(value, (slice(None), k)) for k in (2, 0, 2)]  # slice 2 used twice
+    out = tape.total(tape.stack(pieces, axis=1) * np.arange(24.0).reshape(2, 3, 4))
+    t.backward(out)
+    weights = np.arange(24.0).reshape(2, 3, 4)
+    assert np.array_equal(value.grad[:, 0], weights[:, 1])
+    assert np.array_equal(value.grad[:, 1], np.zeros((2, 4)))
+    assert np.array_equal(value.grad[:, 2], weights[:, 0] + weights[:, 2])
+
+
+SEQUENCE_MALFORMED = [
+    ('hidden_size = 2\noutput = "first"\n', "model.layers[0].output", "expected one of all, last"),
+    ('hidden_size = 2\nh0 = [1.0]\n', "model.layers[0].h0", "expected 2 (hidden_size), got 1"),
+    ('hidden_size = 2\nnonlinearity = "sigmoid"\n', "model.layers[0].nonlinearity", "expected one of tanh, relu"),
+    ('hidden_size = 2\nbias_ih_l0 = false\n', "model.layers[0].bias_ih_l0", "bias = false on the layer"),
+    ('hidden_size = 0\n', "model.layers[0].hidden_size", "expected an integer ≥ 1"),
+]
+
+
+@pytest.mark.parametrize(("settings", "field", "fragment"), SEQUENCE_MALFORMED, ids=[m[1] for m in SEQUENCE_MALFORMED])
+def test_a_malformed_recurrent_layer_gets_one_line_naming_the_field(settings: str, field: str, fragment: str) -> None:
+    layers_toml = ('[[model.layers]]\ntype = "rnn"\n' + settings + '[[model.layers]]\ntype = "flatten"\n' + DENSE_OUT)
+    with pytest.raises(CaseError) as raised:
+        loads_case(case_text(layers_toml, "[3, 2]", "inputs = [[[1, 2], [3, 4], [5, 6]], [[0, 1], [1, 0], [0, 0]]]"),
+                   "typed.toml")
+    message = str(raised.value)
+    assert f"typed.toml: {field}: " in message and fragment in message, message
