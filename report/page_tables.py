@@ -171,6 +171,27 @@ def state_table(result: CaseResult, digits: int) -> Table | None:
     return Table(["element", *names, "agree"], rows, {"element"}, failed)
 
 
+def buffer_table(result: CaseResult, digits: int) -> Table | None:
+    """Batch norm's running statistics at each step the page keeps: the reference's values, ✓ where
+    torch's agree at every one of them."""
+    case = result.case
+    buffers = case.buffers()
+    if not buffers or sum(b.size for b in buffers.values()) > MAX_ELEMENT_ROWS:
+        return None
+    steps = sorted(result.kept)
+    bad = failing(result)
+    rows, failed = [], set()
+    for name in buffers:
+        arrays = [np.asarray(result.kept[t]["reference"].values[("buffer", name)]) for t in steps]
+        for position in np.ndindex(*buffers[name].shape):
+            index = format_index(position)
+            ok = not any((t, "buffer", name, index) in bad for t in steps)
+            if not ok:
+                failed.add(len(rows))
+            rows.append([f"{name}[{index}]", *[fixed(a[position], scale_of(a), digits) for a in arrays], mark(ok)])
+    return Table(["element", *[f"step {t}" for t in steps], "agree"], rows, {"element"}, failed)
+
+
 def witness_table(result: CaseResult) -> Table:
     labels = {"reference": "hand-derived formulas (reference)", "tape": "the tape replayed backwards (reference)",
               "yours": "your implementation"}

@@ -14,6 +14,7 @@ from report.format import DIGITS, Table, fraction, plural, significant
 from report.network_picture import too_large as network_too_large
 from report.page_tables import (
     backward_table,
+    buffer_table,
     element_table,
     forward_table,
     nudge_table,
@@ -175,6 +176,8 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
         page.picture(*links.pictures["network"])
     elif network_too_large(case):
         page.text(f"No picture of the network: {network_too_large(case)}.")
+    if "maps" in links.pictures:
+        page.picture(*links.pictures["maps"])
 
     step0 = result.kept[0]
     page.heading("Forward pass at step 0")
@@ -202,6 +205,14 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
         page.heading("The optimizer's state after the first update")
         page.text("Named as torch.optim names it in `optimizer.state`; values from the reference, ✓ where torch agrees.")
         page.table(state_table(result, digits), "Too large to print here.")
+
+    if case.buffers():
+        page.heading("Batch norm's running statistics")
+        page.text("After t training-mode forward passes (step t records them before its own pass): running_mean ← "
+                  "(1 − momentum)·running_mean + momentum·μ, running_var ← (1 − momentum)·running_var + "
+                  "momentum·σ²·n/(n − 1). Values from the reference; ✓ where torch agrees at every step shown."
+                  if case.training else "Evaluation mode: the running statistics normalise and never change.")
+        page.table(buffer_table(result, digits), "Too many to print here.")
 
     page.heading("Witnesses of every gradient")
     page.text("Torch autograd against: the reference's hand-derived backward formulas, the reference's tape "

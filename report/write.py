@@ -106,6 +106,7 @@ class Files:
 def pictures(result, folder: "Files | ReportFolder") -> dict[str, tuple[str, str, str]]:
     """PNG and SVG files for one case page: kind -> (png, svg, caption)."""
     from report.circuit import circuit, too_large
+    from report.feature_maps import drawable, feature_maps
     from report.network_picture import network
     from report.network_picture import too_large as network_too_large
     from report.plots import loss_curve, weight_sweep
@@ -121,6 +122,11 @@ def pictures(result, folder: "Files | ReportFolder") -> dict[str, tuple[str, str
                 folder.path(f"cases/{name}-network.svg"))
         made["network"] = (f"{name}-network.png", f"{name}-network.svg",
                            "The network at step 0: activations of the first sample, each weight and its gradient")
+    if not isinstance(result.case, GraphCase) and drawable(result.case):
+        feature_maps(result.case, result.kept[0]["reference"], folder.path(f"cases/{name}-maps.png"),
+                     folder.path(f"cases/{name}-maps.svg"))
+        made["maps"] = (f"{name}-maps.png", f"{name}-maps.svg",
+                        "Feature maps of the first sample at step 0, each channel, and the gradient that came back")
     if result.case.steps > 1:
         loss_curve(result, folder.path(f"cases/{name}-loss.png"), folder.path(f"cases/{name}-loss.svg"))
         made["loss"] = (f"{name}-loss.png", f"{name}-loss.svg", "Loss at every step, every engine")
