@@ -88,6 +88,7 @@ class Case:
     limits: dict[str, int] = field(default_factory=dict)
     input_shape: tuple[int, ...] = ()  # one sample, e.g. (C, H, W); () means (inputs,)
     training: bool = True  # [model] mode: "train" (batch statistics, dropout on) or "eval"
+    evaluate_last: bool = False  # [training] evaluate_last: the last recorded step in evaluation mode
 
     @property
     def steps(self) -> int:
@@ -105,6 +106,11 @@ class Case:
     @property
     def sample_shape(self) -> tuple[int, ...]:
         return self.input_shape or (self.inputs,)
+
+    def training_at(self, step: int) -> bool:
+        """model.train() (True) or model.eval() at a step: the case's mode, except that with evaluate_last
+        the last recorded step, after every update, evaluates the trained model."""
+        return self.training and not (self.evaluate_last and step == self.steps)
 
     @property
     def index_inputs(self) -> bool:

@@ -115,6 +115,8 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
     samples = len(x) if x is not None else None
     trained = fields.part(read_training, fields, training, layers, samples, limits) if training is not None else None
     optimizer, options, schedule, freeze = trained if trained else (None, None, None, frozenset())
+    evaluate_last = fields.part(fields.value, training, "evaluate_last", "training.evaluate_last", (bool,), False) \
+        if isinstance(training, dict) else False
     if train_mode and layers and schedule is not None:
         fields.part(check_batch_statistics, layers, input_shape, schedule)
     expects = ()
@@ -131,6 +133,7 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
         raise error
     case = Case(name=name, title=title, source=source, dtype="float64", path=fields.path,
                 inputs=math.prod(input_shape), input_shape=input_shape, training=train_mode,
+                evaluate_last=bool(evaluate_last),
                 layers=tuple(layers), names=names, x=x, targets=targets, loss=loss, loss_options=loss_options,
                 optimizer=optimizer, optimizer_options=options, schedule=schedule, freeze=freeze,
                 expects=expects, tolerance=tolerance, data_file=data_file, limits=limits)

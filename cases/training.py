@@ -53,7 +53,7 @@ def read_training(fields: Fields, training: dict[str, Any], layers: list[Layer] 
     known = OPTIMIZERS[named] if isinstance(named, str) and named in OPTIMIZERS else \
         {key: kinds for options in OPTIMIZERS.values() for key, kinds in options.items()}
     fields.keys(training, "training", ["optimizer", "learning_rate", "steps", "epochs", "batch_size",
-                                       "shuffle_seed", "freeze", *known])
+                                       "shuffle_seed", "freeze", "evaluate_last", *known])
     optimizer = fields.choice(training, "optimizer", "training.optimizer", OPTIMIZERS, what="optimizer")
     option_kinds = OPTIMIZERS[optimizer]
     options: dict[str, Any] = {}

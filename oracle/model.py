@@ -209,6 +209,7 @@ def steps(case: Case) -> Iterator[Step]:
             p.grad = None
 
         model.set_dropout(case, t, x)
+        model.train(case.training_at(t))
         pre_activations, activations = model(x)
         prediction = pre_activations[-1] if case.on_logits else activations[-1]
         loss = criterion(prediction, y)

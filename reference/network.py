@@ -89,6 +89,7 @@ def forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, blocks: Bl
             buffers: dict[str, np.ndarray] | None = None) -> Forward:
     """Every layer's input, z and a, input side first, and the running statistics after this pass."""
     buffers = dict(case.buffers() if buffers is None else buffers)
+    training = case.training_at(step)
     inputs, pre_activations, activations = [], [], []
     a = x
     for i, layer in enumerate(case.layers):
@@ -96,9 +97,9 @@ def forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, blocks: Bl
         inputs.append(a)
         arguments = layer_arguments(case, i, calls.forward, params, buffers, a, step)
         name = f"{layer.type}_forward"
-        z = checked(blocks, name, "z", call(blocks, name, a, *arguments, **layer_options(name, layer, case.training)),
+        z = checked(blocks, name, "z", call(blocks, name, a, *arguments, **layer_options(name, layer, training)),
                     (len(x), *layer.sample_shape), where)
-        if layer.type == "batch_norm" and case.training:
+        if layer.type == "batch_norm" and training:
             running = call(blocks, "batch_norm_running", a, buffers[f"{where}.running_mean"],
                            buffers[f"{where}.running_var"], **layer_options("batch_norm_running", layer, True))
             for key, value in zip(("running_mean", "running_var"), running, strict=True):
@@ -172,7 +173,7 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
         deltas[i] = grad_z
         name = f"{layer.type}_backward"
         arguments = layer_arguments(case, i, calls.backward, params, buffers, inputs[i], step)
-        result = call(blocks, name, grad_z, inputs[i], *arguments, **layer_options(name, layer, case.training))
+        result = call(blocks, name, grad_z, inputs[i], *arguments, **layer_options(name, layer, case.training_at(step)))
         returned = result if len(calls.returns) > 1 else (result,)
         if not isinstance(returned, tuple) or len(returned) != len(calls.returns):
             raise BlockError(name, blocks.owner(name), f"returned something other than "

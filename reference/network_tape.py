@@ -122,14 +122,14 @@ def layer_forward(case: Case, i: int, x: Variable, leaves: dict[str, Variable], 
     if layer.type == "dropout":
         p = option(formulas_layers.dropout_forward, options, "p")
         keep = case.dropout_draws(i, step, x.data.shape) >= p
-        return x * (keep / (1 - p)) if case.training else x
+        return x * (keep / (1 - p)) if case.training_at(step) else x
     if layer.type == "layer_norm":
         shape = tuple(options["normalized_shape"])
         axes = tuple(range(x.data.ndim - len(shape), x.data.ndim))
         x_hat = normalise(x, axes, option(formulas_layers.layer_norm_forward, options, "eps"))
         return x_hat if weight is None else x_hat * weight + bias
     if layer.type == "batch_norm":
-        return batch_norm(x, weight, bias, where, buffers, case.training, options)
+        return batch_norm(x, weight, bias, where, buffers, case.training_at(step), options)
     if layer.type in ("rnn", "lstm", "gru"):
         return recurrent(case, i, x, leaves)
     return windowed(layer.type, x, weight, bias, options)

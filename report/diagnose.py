@@ -147,7 +147,7 @@ def layer_mistakes(case: Case, number: int, oracle: dict, batch: np.ndarray, t: 
     layer, where = case.layers[number], f"layers.{number}"
     grad_out, x = oracle[("delta", where)], layer_input(case, number, oracle, batch)
     weight = oracle.get(("param", f"{where}.weight"))
-    if layer.type == "batch_norm" and case.training:
+    if layer.type == "batch_norm" and case.training_at(t):
         yield ("batch norm's input gradient with the batch mean and variance treated as constants (the two terms "
                "through μ and σ² left out)",
                mistakes.batch_norm_statistics_as_constants(grad_out, x, weight, layer_option(case, number, "batch_norm_forward", "eps")),
@@ -162,7 +162,7 @@ def layer_mistakes(case: Case, number: int, oracle: dict, batch: np.ndarray, t: 
         yield ("max-pooling's gradient shared among tied maxima; torch sends each window's gradient to its first "
                "maximum, read row by row", mistakes.max_pool_ties_shared(grad_out, x, **options),
                "yours equals grad_out split equally among each window's equal maxima")
-    if layer.type == "dropout" and case.training:
+    if layer.type == "dropout" and case.training_at(t):
         p = layer_option(case, number, "dropout_forward", "p")
         yield ("dropout's backward without the 1/(1 − p) its forward pass multiplied by",
                grad_out * (case.dropout_draws(number, t, x.shape) >= p), "yours equals grad_out · mask")

@@ -101,6 +101,9 @@ def network_text(case: Case) -> str:
     inputs = case.inputs if len(case.sample_shape) == 1 else shape_text(case.sample_shape)
     indices = " (integer indices into the embedding)" if case.index_inputs else ""
     mode = "" if case.training else " Mode: evaluation (batch norm on its running statistics, dropout off)."
+    if case.training and case.evaluate_last:
+        mode = (f" Steps 0 to {case.steps - 1} train (batch statistics, dropout on); step {case.steps}, after the "
+                "last update, evaluates the trained model (model.eval(): running statistics, no dropout).")
     return (f"Inputs: {inputs}{indices}.{mode} Loss: `{case.loss}`. Optimizer: `{case.optimizer}` ({options}). "
             f"Updates: {case.steps}, on {'the full batch' if case.schedule.full_batch else f'batches of {rows}'} "
             f"of the {plural(len(case.x), 'sample')}.")

@@ -1,21 +1,26 @@
-"""torch's defaults are really compared: every option of every activation, loss and optimizer —
-the learning rate included — is left out by at least one built-in case that uses it, so the
-oracle applies torch's default while the reference applies its own."""
+"""torch's defaults are really compared: every option of every activation, loss, optimizer and
+layer type — the learning rate included — is left out by at least one built-in case that uses it,
+so the oracle applies torch's default while the reference applies its own. (A layer's required
+options have no default; layer_norm's normalized_shape has none in torch, ours is the whole sample.)"""
 
 import pytest
 from conftest import builtin_cases
 
-from cases.vocabulary import ACTIVATIONS, LOSSES, OPTIMIZERS
+from cases.vocabulary import ACTIVATIONS, LAYER_REQUIRED, LAYERS, LOSSES, OPTIMIZERS
 
 OPTIONS = ([("activation", name, option) for name, options in ACTIVATIONS.items() for option in options]
            + [("loss", name, option) for name, options in LOSSES.items() for option in options]
            + [("optimizer", name, option) for name, options in {k: [*v, "lr"] for k, v in OPTIMIZERS.items()}.items()
-              for option in options])
+              for option in options]
+           + [("layer", name, option) for name, options in LAYERS.items() for option in options
+              if option not in LAYER_REQUIRED.get(name, ()) and option != "normalized_shape"])
 
 
 def leaves_out(case, kind: str, name: str, option: str) -> bool:
     if kind == "activation":
         return any(layer.activation == name and option not in layer.activation_options for layer in case.layers)
+    if kind == "layer":
+        return any(layer.type == name and option not in layer.options for layer in case.layers)
     if kind == "loss":
         return case.loss == name and option not in case.loss_options
     return case.optimizer == name and option not in case.optimizer_options

@@ -386,3 +386,20 @@ def test_a_malformed_recurrent_layer_gets_one_line_naming_the_field(settings: st
                    "typed.toml")
     message = str(raised.value)
     assert f"typed.toml: {field}: " in message and fragment in message, message
+
+
+def test_evaluate_last_runs_the_last_recorded_step_in_evaluation_mode() -> None:
+    import oracle
+    import reference
+    text = case_text('[[model.layers]]\ntype = "flatten"\n[[model.layers]]\ntype = "batch_norm"\n' + DENSE_OUT)
+    trained = loads_case(text.replace("steps = 1", "steps = 2\nevaluate_last = true"), "typed.toml")
+    assert [trained.training_at(t) for t in range(3)] == [True, True, False]
+    ours, torch_steps = reference.run(trained), oracle.run(trained)
+    # in evaluation mode the pass leaves the running statistics as step 2 found them, and normalises with them
+    assert np.allclose(ours[2].get("pre_activation", "layers.1"), torch_steps[2].get("pre_activation", "layers.1"))
+    mean, var = ours[2].get("buffer", "layers.1.running_mean"), ours[2].get("buffer", "layers.1.running_var")
+    x = ours[2].get("pre_activation", "layers.0")
+    weight, bias = ours[2].get("param", "layers.1.weight"), ours[2].get("param", "layers.1.bias")
+    assert np.allclose(ours[2].get("pre_activation", "layers.1"), weight * (x - mean) / np.sqrt(var + 1e-5) + bias)
+    with pytest.raises(CaseError, match=r"training.evaluate_last: expected true or false"):
+        loads_case(text.replace("steps = 1", 'steps = 1\nevaluate_last = "yes"'), "typed.toml")
