@@ -129,6 +129,8 @@ def layer_arguments(case: Case, i: int, names: tuple[str, ...], params: dict[str
 
 def layer_options(function: str, layer: Layer, training: bool) -> dict:
     """The case's options that `function` takes (the rest shape the layer), and the mode where it matters."""
+    if not layer.options and layer.type not in ("batch_norm", "dropout"):
+        return {}  # a dense layer: nothing to pass (the common case, kept cheap)
     given = LAYER_CALLS[layer.type].forward  # passed by position (normalized_shape)
     accepted = CONTRACT[function].options + CONTRACT[function].arguments  # kernel_size has no default
     options = {key: value for key, value in layer.options.items() if key in accepted and key not in given}
@@ -144,8 +146,8 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
     if "forward_backward" in blocks:
         return whole_pass(blocks, case, params, x, y)
     layers = case.layers
-    buffers = dict(case.buffers() if buffers is None else buffers)
     passed = forward(case, params, x, blocks, step, buffers)
+    buffers = passed.buffers
     inputs, pre_activations, activations = passed.inputs, passed.pre_activations, passed.activations
 
     stem = loss_stem(case.loss)

@@ -65,7 +65,8 @@ def draw(axes, image: np.ndarray, title: str) -> None:
     axes.set_yticks([])
     axes.set_title(title, fontsize=8)
     if max(image.shape) <= NUMBERED:
-        size = 7 if max(image.shape) <= 4 else 5
+        small = max(image.shape) <= 4
         for (h, w), number in np.ndenumerate(image):
-            axes.text(w, h, significant(float(number), 3), ha="center", va="center", fontsize=size,
+            text = f"{number:.0f}" if abs(number) >= 10 else significant(float(number), 3 if small else 2)
+            axes.text(w, h, text, ha="center", va="center", fontsize=7 if small else 5,
                       color="white" if abs(number) > 0.6 * scale else "black")
