@@ -95,7 +95,7 @@ def read_layer(fields: Fields, entry: Any, field: str, in_shape: tuple[int, ...]
             raise Invalid(f"{field}.{key}", f"missing; a {kind} layer needs {', '.join(LAYER_REQUIRED[kind])}")
     if kind == "embedding" and number != 0:
         raise Invalid(f"{field}.type", "an embedding takes the integer inputs: it must be the first layer")
-    plan = layer_plan(kind, options, in_shape, field)
+    plan = layer_plan(fields, kind, options, in_shape, field)
     limits, parameters = counted
     size_limits.check(limits, "parameters", parameters + sum(math.prod(s) for s in plan.arrays.values()), field)
 
@@ -127,7 +127,7 @@ class Plan:
     fan_in: int
 
 
-def layer_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
+def layer_plan(fields: Fields, kind: str, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
     """Check the options against the input the layer receives (one-line errors) and plan its shapes."""
     received = shape_text(in_shape)
     if kind == "dense":
@@ -148,7 +148,7 @@ def layer_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...], fi
         count, size = positive(options, "num_embeddings", field), positive(options, "embedding_dim", field)
         return Plan((in_shape[0], size), {"weight": (count, size)}, "num_embeddings × embedding_dim", size)
     if kind in RECURRENT:
-        return recurrent_plan(kind, options, in_shape, field)
+        return recurrent_plan(fields, kind, options, in_shape, field)
     if kind == "layer_norm":
         normalized = options.get("normalized_shape", list(in_shape))
         normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized)
@@ -191,7 +191,7 @@ def layer_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...], fi
                 "out_channels × in_channels × kh × kw", channels * kernel[0] * kernel[1])
 
 
-def recurrent_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
+def recurrent_plan(fields: Fields, kind: str, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
     """rnn, lstm, gru over (T, D) per sample: torch's parameters, (T, H) or (H,) out."""
     if len(in_shape) != 2:
         raise Invalid(f"{field}.type", f"{kind} takes a sequence (T, D) per sample; it receives {shape_text(in_shape)}: "
@@ -202,7 +202,7 @@ def recurrent_plan(kind: str, options: dict[str, Any], in_shape: tuple[int, ...]
             raise Invalid(f"{field}.{key}", f"expected one of {', '.join(choices)}, got {options[key]!r}")
     for key in ("h0", "c0"):
         if key in options:
-            options[key] = Fields.array(Fields(""), options[key], f"{field}.{key}", (hidden,), "hidden_size").tolist()
+            options[key] = fields.array(options[key], f"{field}.{key}", (hidden,), "hidden_size").tolist()
     rows, (steps, size) = RECURRENT_GATES[kind] * hidden, in_shape
     arrays = {"weight_ih_l0": (rows, size), "weight_hh_l0": (rows, hidden)}
     if options.get("bias", True):
