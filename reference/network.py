@@ -146,8 +146,8 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
     if "forward_backward" in blocks:
         return whole_pass(blocks, case, params, x, y)
     layers = case.layers
+    buffers = case.buffers() if buffers is None else buffers  # what the forward received; the backward gets the same
     passed = forward(case, params, x, blocks, step, buffers)
-    buffers = passed.buffers
     inputs, pre_activations, activations = passed.inputs, passed.pre_activations, passed.activations
 
     stem = loss_stem(case.loss)
