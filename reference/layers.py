@@ -23,9 +23,10 @@ def pair(value: int | list[int] | tuple[int, int]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
-def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1, torch's rule (floor mode)."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+def fitting(size: int, kernel: int, stride: int, dilation: int) -> int:
+    """How many windows fit along a side of the padded x: ⌊(size − dilation·(kernel − 1) − 1) / stride⌋ + 1
+    (torch's output size, floor mode, with the padding already added to size)."""
+    return (size - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def padded(x: np.ndarray, padding: tuple[int, int], fill: float) -> np.ndarray:
@@ -38,7 +39,7 @@ def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], di
     """Every window of the padded xp (B, C, Hp, Wp) as a read-only view (B, C, OH, OW, kh, kw)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     batch, channels, height, width = xp.shape
-    oh, ow = output_size(height, kh, sh, 0, dh), output_size(width, kw, sw, 0, dw)
+    oh, ow = fitting(height, kh, sh, dh), fitting(width, kw, sw, dw)
     sb, sc, sy, sx = xp.strides
     return np.lib.stride_tricks.as_strided(xp, (batch, channels, oh, ow, kh, kw),
                                            (sb, sc, sy * sh, sx * sw, sy * dh, sx * dw), writeable=False)
