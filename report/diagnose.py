@@ -79,7 +79,7 @@ def explain(case: Case, first: FirstWrong, window: Window, witness: str) -> tupl
     if np.all(np.isfinite(truth)) and not np.all(np.isfinite(ours)):
         return ("a division by zero or the log of 0 where torch stays finite (torch guards these: BCE divides by "
                 "max(ŷ(1 − ŷ), ε) and floors each log at −100)", f"{int((~np.isfinite(ours)).sum())} of yours are not finite")
-    for check in (corner, counterfactuals, factor, transposed):
+    for check in (corner, counterfactuals, factor, transposed, rounding_amplified):
         found = check(case, quantity, key, ours, truth, window, t, witness)
         if found:
             return found
@@ -110,6 +110,33 @@ def factor(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, s
 def transposed(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
     if ours.ndim == 2 and ours.shape[0] == ours.shape[1] and close(ours, truth.T, case):
         return "a transposed array", "yours equals torch's transposed"
+    return None
+
+
+ADAPTIVE = ("adam", "adamw", "rmsprop", "adagrad")  # divide the step by √v + eps
+
+
+def rounding_amplified(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
+    """Not a mistake: the parameters that differ had a gradient of zero up to rounding, and an adaptive
+    optimizer divides by √v + eps, so a gradient of 1e-16 against 1e-15 moves them by lr·g/(|g| + eps)
+    — rounding multiplied by lr/eps. (A bias feeding batch norm has exactly this: batch norm subtracts
+    its shift again, so its gradient is 0 in exact arithmetic.)"""
+    if quantity != "param" or case.optimizer not in ADAPTIVE or t - 1 not in window:
+        return None
+    before = window[t - 1]
+    if ("grad", key) not in before["oracle"].values or witness not in before:
+        return None
+    grad = np.asarray(before["oracle"].values[("grad", key)], dtype=np.float64)
+    atol, rtol = engines_agree(case)
+    tolerance = atol + rtol * array_scale(truth)
+    differs = np.abs(ours - truth) > tolerance
+    grad_tolerance = atol + rtol * array_scale(grad)
+    if differs.any() and np.all(np.abs(grad[differs]) <= grad_tolerance):
+        return (f"rounding amplified by {case.optimizer}, not a mistake: these parameters' gradients were 0 up to "
+                f"rounding (|∂L/∂θ| ≤ {grad_tolerance:.1g} in torch), and {case.optimizer} divides by √v + eps, so the "
+                "engines' last bits of a zero gradient became steps of up to lr·g/(|g| + eps); a bias right before "
+                "batch norm has a gradient of exactly 0 (give it bias = false, as is usual)",
+                f"{int(differs.sum())} differing elements, every one with |torch's gradient| ≤ {grad_tolerance:.1g}")
     return None
 
 

@@ -67,17 +67,28 @@ def finite_difference_tolerance(value: float, value_2h: float, step: float, size
 
 
 def across_a_kink(one_sided: tuple[float, float, float, float], tolerance: float) -> bool:
-    """True where the difference straddles a kink of the loss (relu at z = 0, |x| at 0).
+    """True where the difference straddles a kink of the loss (relu at z = 0, |x| at 0, a max-pool's
+    tie) within h of the point.
 
-    The jump between the left and right differences, D₊ − D₋, is h·L'' on a smooth function — it
-    doubles from h to 2h — but stays the same across a kink. There the loss has only one-sided
-    derivatives; torch picks a value by convention (relu'(0) = 0, sign(0) = 0), which, where
-    several kinks meet, need not be either of them. A finite difference is no witness there:
-    the engines' comparison checks the conventions, and the difference is reported as a kink.
+    The jump between the left and right differences, D₊ − D₋, is h·L'' on a smooth function: it
+    doubles from h to 2h. A kink at distance δ < h breaks that: the jump is J·(h − δ)/h at h and
+    J·(2h − δ)/2h at 2h, so it stays the same (δ = 0), grows by less than twice, or grows from
+    nearly nothing (δ near h). A jump beyond the tolerance that does not double (within a quarter)
+    is a kink. Measured on a 28×28 CNN (relu, max-pooling): 2 of 331 differences had a kink at
+    δ ≈ h/2, D(h) 6e-6 off torch, D(h/6) agreeing to 1e-10; the earlier test (the jump the same
+    within a quarter) caught only kinks closer than h/3. The kinks it still misses lie near
+    δ = 2h/3, where the jump happens to double.
+
+    At a kink the loss has only one-sided derivatives; torch picks a value by convention
+    (relu'(0) = 0, sign(0) = 0), which, where several kinks meet, need not be either of them. A
+    finite difference is no witness there: the engines' comparison checks the conventions, and
+    the difference is reported as a kink. (The loss values come from the forward pass alone, so a
+    wrong backward cannot make a kink appear.)
     """
     left, right, left_2h, right_2h = one_sided
     jump, jump_2h = right - left, right_2h - left_2h
-    return bool(np.all(np.isfinite(one_sided)) and abs(jump) > tolerance and abs(jump_2h - jump) <= 0.25 * abs(jump))
+    doubles = abs(jump_2h - 2 * jump) <= 0.25 * abs(jump)
+    return bool(np.all(np.isfinite(one_sided)) and abs(jump) > tolerance and not doubles)
 
 
 def checkable(published: float, tolerance: float, dtype: str) -> bool:

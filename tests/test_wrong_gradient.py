@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_both
+from conftest import ROOT, run_both
 from helpers import compared
 
 import oracle
@@ -47,3 +47,20 @@ def test_nan_never_compares_equal(mazur) -> None:
     first = compared(mazur, oracle_steps, reference=reference_steps).first["reference"]
     assert (first.quantity, first.key, first.index) == ("grad", "layers.1.weight", "0,0")
     assert "not a finite number" in first.describe(mazur)
+
+
+def test_a_zero_gradient_amplified_by_adam_is_named_as_rounding_not_as_a_mistake() -> None:
+    """A bias feeding batch norm has a gradient of 0 in exact arithmetic; Adam turns the engines' 1e-16
+    against 1e-15 into steps lr·g/(|g| + eps) apart. The hint says so, and only when every differing
+    parameter had such a gradient."""
+    from cases import Step
+    from report.diagnose import rounding_amplified
+    case = load_case(ROOT / "cases" / "opt-adam.toml")
+    grad = np.array([1e-16, 0.5, -0.25, 0.125])
+    before = {"oracle": Step(np.arange(2), {("grad", "layers.0.bias"): grad}), "reference": Step(np.arange(2), {})}
+    truth = np.array([0.1, 0.2, 0.3, 0.4])
+    ours = truth + np.array([4e-10, 0.0, 0.0, 0.0])  # only the element whose gradient was 0 differs
+    found = rounding_amplified(case, "param", "layers.0.bias", ours, truth, {0: before}, 1, "reference")
+    assert found is not None and "not a mistake" in found[0] and "1 differing element" in found[1]
+    ours = truth + np.array([4e-10, 1e-6, 0.0, 0.0])  # one with a real gradient differs too: a real difference
+    assert rounding_amplified(case, "param", "layers.0.bias", ours, truth, {0: before}, 1, "reference") is None
