@@ -253,8 +253,6 @@ RNN_AFTER_IMAGE = '[[model.layers]]\ntype = "lstm"\nhidden_size = 2\n'
 MALFORMED = [
     (RNN_AFTER_IMAGE + '[[model.layers]]\ntype = "flatten"\n' + DENSE_OUT, "model.layers[0].type",
      "lstm takes a sequence (T, D) per sample; it receives 1×4×4"),
-    ('[[model.layers]]\ntype = "flatten"\n[[model.layers]]\ntype = "embedding"\nnum_embeddings = 3\nembedding_dim = 2\n'
-     + DENSE_OUT, "model.layers[1].type", "must be the first layer"),
     ('[[model.layers]]\ntype = "conv2D"\nout_channels = 1\nkernel_size = 2\n[[model.layers]]\ntype = "flatten"\n' + DENSE_OUT,
      "model.layers[0].type", "did you mean 'conv2d'"),
     (DENSE_OUT, "model.layers[0].type", "put a flatten layer before it"),
