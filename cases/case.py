@@ -8,6 +8,7 @@ in_channels × kh × kw); batch norm's running statistics are `layers.{i}.runnin
 """
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,21 +26,21 @@ ELEMENT = re.compile(r"^(layers\.(\d+)\.([a-z][a-z0-9_]*))(?:\[(\d+(?:\s*,\s*\d+
 @dataclass(frozen=True)
 class Layer:
     """One layer: z = the layer's own function of its input (dense: z = x @ weight.T + bias), then
-    a = activation(z). `shape` is one sample's z (and a); `units` the number of numbers in it."""
+    a = activation(z). `shape` is one sample's z (and a): (units,) for a dense layer."""
 
-    units: int
+    shape: tuple[int, ...]
     activation: str
     activation_options: dict[str, Any]
     params: dict[str, np.ndarray]  # by torch's name: "weight" (dense (units, fan_in); conv2d (out, in, kh, kw)),
     #                                "bias", or a recurrent layer's "weight_ih_l0", …; absent: none (bias = false)
     type: str = "dense"  # a name from cases.vocabulary.LAYERS
     options: dict[str, Any] = field(default_factory=dict)  # torch's constructor options the case gave
-    shape: tuple[int, ...] = ()  # one sample's output; () means (units,)
     buffers: dict[str, np.ndarray] = field(default_factory=dict)  # batch_norm: running_mean, running_var
 
     @property
-    def sample_shape(self) -> tuple[int, ...]:
-        return self.shape or (self.units,)
+    def units(self) -> int:
+        """The numbers in one sample's output."""
+        return math.prod(self.shape)
 
     @property
     def weight(self) -> np.ndarray | None:
@@ -119,7 +120,7 @@ class Case:
 
     def layer_input_shape(self, i: int) -> tuple[int, ...]:
         """One sample's input to layer i."""
-        return self.sample_shape if i == 0 else self.layers[i - 1].sample_shape
+        return self.sample_shape if i == 0 else self.layers[i - 1].shape
 
     def layer_parameters(self, i: int) -> list[str]:
         """Layer i's parameter names, in the order the layer holds them (`layers.i.weight`, …)."""

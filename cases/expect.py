@@ -75,7 +75,7 @@ def read_expect(fields: Fields, entry: Any, field: str, model: Model) -> Expect:
         if quantity == "grad_activation" and number == last and model.loss in ON_LOGITS:
             raise Invalid(f"{field}.layer", f"{model.loss} takes the last layer's z: its ∂L/∂a is not computed; "
                                             "ask for delta instead")
-        shape = (rows, *model.layers[number].sample_shape)
+        shape = (rows, *model.layers[number].shape)
     else:
         only(entry, field, "index")
         if quantity == "input_grad" and model.layers[0].type == "embedding":

@@ -164,7 +164,7 @@ def check_batch_statistics(layers: list[Layer], input_shape: tuple[int, ...], sc
     """torch refuses batch statistics of one value per channel (a batch of one row on (B, features))."""
     smallest = min(schedule.rows(t) for t in range(min(schedule.per_epoch, schedule.steps + 1)))
     for i, layer in enumerate(layers):
-        sample = layers[i - 1].sample_shape if i else input_shape
+        sample = layers[i - 1].shape if i else input_shape
         if layer.type == "batch_norm" and smallest * math.prod(sample[1:]) == 1:
             raise Invalid("training.batch_size", f"layer {i} (batch_norm, training mode) sees a batch of one row: "
                                                  "one value per channel has no variance; use batches of 2 or more")

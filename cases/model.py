@@ -49,7 +49,7 @@ def read_model(fields: Fields, model: dict[str, Any], limits: dict[str, int]
             raise Reported()
         layers.append(layer)
         parameters += sum(array.size for array in layer.params.values())
-        shape = layer.sample_shape
+        shape = layer.shape
     if len(shape) != 1:
         raise Invalid(f"model.layers[{len(entries) - 1}]", f"the last layer gives {shape_text(shape)} numbers per "
                       "sample; a loss takes a vector per sample: end with a flatten layer and a dense layer")
@@ -110,10 +110,9 @@ def read_layer(fields: Fields, entry: Any, field: str, in_shape: tuple[int, ...]
                if name.startswith("running")}
     if "running_var" in buffers and np.any(buffers["running_var"] < 0):
         raise Invalid(f"{field}.running_var", "expected variances ≥ 0")
-    units = math.prod(plan.shape)
-    return Layer(units=units, activation=activation, activation_options=activation_options,
+    return Layer(shape=plan.shape, activation=activation, activation_options=activation_options,
                  params={name: array for name, array in arrays.items() if array is not None}, type=kind, options=options,
-                 shape=() if kind == "dense" else plan.shape, buffers=buffers)
+                 buffers=buffers)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, blocks: Bl
         arguments = layer_arguments(case, i, calls.forward, params, buffers, a, step)
         name = f"{layer.type}_forward"
         z = checked(blocks, name, "z", call(blocks, name, a, *arguments, **layer_options(name, layer, training)),
-                    (len(x), *layer.sample_shape), where)
+                    (len(x), *layer.shape), where)
         if layer.type == "batch_norm" and training:
             running = call(blocks, "batch_norm_running", a, buffers[f"{where}.running_mean"],
                            buffers[f"{where}.running_var"], **layer_options("batch_norm_running", layer, True))
@@ -217,7 +217,7 @@ def whole_pass(blocks: Blocks, case: Case, params: dict[str, np.ndarray], x: np.
                          f"returned {type(result).__name__}; expected a reference.network.Pass or a dict")
     name = "forward_backward"
     for i, layer in enumerate(case.layers):
-        rows = (len(x), *layer.sample_shape)
+        rows = (len(x), *layer.shape)
         checked(blocks, name, "z", result.pre_activations[i], rows, f"layers.{i}")
         checked(blocks, name, "a", result.activations[i], rows, f"layers.{i}")
     for param, value in params.items():

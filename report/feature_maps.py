@@ -32,7 +32,7 @@ def maps(case: Case, step: Step) -> list[tuple[str, np.ndarray, np.ndarray | Non
     rows = [("input x", np.asarray(case.x[step.batch[first]]),
              None if input_grad is None else np.asarray(input_grad)[first], "∂L/∂x")]
     for i, layer in enumerate(case.layers):
-        if len(layer.sample_shape) != 3:
+        if len(layer.shape) != 3:
             continue
         key = f"layers.{i}"
         value = step.values[("activation", key)] if ("activation", key) in step.values else step.values[("pre_activation", key)]

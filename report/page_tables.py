@@ -64,7 +64,7 @@ def forward_table(result: CaseResult, digits: int) -> Table | None:
     entries = []
     last = len(case.layers) - 1
     for i, layer in enumerate(case.layers):
-        for u in np.ndindex(*layer.sample_shape):
+        for u in np.ndindex(*layer.shape):
             where = format_index(u)
             if layer.activation != "identity":  # for identity, z is a
                 entries.append((f"{layer_symbol('z', i)}[{where}]", "pre_activation", f"layers.{i}", u))
@@ -94,7 +94,7 @@ def backward_table(result: CaseResult, digits: int) -> Table | None:
     case = result.case
     entries = []
     for i in range(len(case.layers) - 1, -1, -1):
-        units = list(np.ndindex(*case.layers[i].sample_shape))
+        units = list(np.ndindex(*case.layers[i].shape))
         if ("grad_activation", f"layers.{i}") in result.kept[0]["reference"].values:
             name = "∂L/∂ŷ" if i == len(case.layers) - 1 else f"∂L/∂{layer_symbol('a', i)}"
             entries += [(f"{name}[{format_index(u)}]", "grad_activation", f"layers.{i}", u) for u in units]

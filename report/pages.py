@@ -125,7 +125,7 @@ def typed_layer_table(case: Case) -> Table:
     for i, layer in enumerate(case.layers):
         settings = ", ".join(f"{k} = {v}" for k, v in layer.options.items() if k != "units")
         parameters = ", ".join(f"{name} {shape_text(value.shape)}" for name, value in layer.params.items()) or "—"
-        rows.append([f"layers.{i}", layer.type + (f" ({settings})" if settings else ""), shape_text(layer.sample_shape),
+        rows.append([f"layers.{i}", layer.type + (f" ({settings})" if settings else ""), shape_text(layer.shape),
                      parameters, activation_text(layer), frozen_text(case, i)])
     return Table(["layer", "type", "output per sample", "parameters", "activation", "frozen"], rows,
                  {"layer", "type", "parameters", "activation", "frozen"})
