@@ -122,7 +122,7 @@ def recurrent(module: nn.RNNBase, x: torch.Tensor, states: dict) -> torch.Tensor
     given, rows = states["given"], len(x)
     hidden = module.hidden_size
     def state(name: str) -> torch.Tensor:
-        value = given.get(name, torch.zeros(hidden, dtype=x.dtype if x.is_floating_point() else module.weight_ih_l0.dtype))
+        value = given.get(name, torch.zeros(hidden, dtype=module.weight_ih_l0.dtype))
         return value.expand(1, rows, hidden).contiguous()  # (layers, B, H)
     if given:
         initial = (state("h0"), state("c0")) if states["lstm"] else state("h0")

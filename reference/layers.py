@@ -132,10 +132,9 @@ def avg_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, kernel_size, stride
     kernel = pair(kernel_size)
     share = grad_out / _window_counts(x, kernel_size, stride, padding, count_include_pad)
     grad_windows = np.broadcast_to(share[..., None, None], (*share.shape, *kernel))
-    padded_shape = padded(x[:1, :1], pair(padding), 0.0).shape
-    grad = add_windows(grad_windows, (*x.shape[:2], *padded_shape[2:]), pair(padding), pair(stride or kernel_size),
-                        (1, 1))
-    return grad
+    (ph, pw), (batch, channels, height, width) = pair(padding), x.shape
+    return add_windows(grad_windows, (batch, channels, height + 2 * ph, width + 2 * pw), (ph, pw),
+                       pair(stride or kernel_size), (1, 1))
 
 
 def _window_counts(x: np.ndarray, kernel_size, stride, padding, count_include_pad: bool) -> np.ndarray | int:
