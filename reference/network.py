@@ -23,7 +23,7 @@ import numpy as np
 
 from cases import Case
 from cases.case import Layer
-from reference.blocks import CONTRACT, LAYER_CALLS, REFERENCE, Blocks, loss_stem
+from reference.blocks import CONTRACT, LAYER_CALLS, REFERENCE, Blocks, Calls, loss_stem
 
 
 class BlockError(Exception):
@@ -85,52 +85,95 @@ class Forward:
     buffers: dict[str, np.ndarray]  # the running statistics after this pass
 
 
+@dataclass(frozen=True)
+class LayerPlan:
+    """Layer i's function names, argument keys and options, worked out once per case (`plan`)
+    rather than at every step: on a two-layer network the lookups cost as much as the arithmetic."""
+
+    i: int
+    where: str  # "layers.i"
+    layer: Layer
+    calls: Calls
+    forward: str  # "<type>_forward"
+    backward: str
+    activation_forward: str  # "<activation>_forward"
+    activation_backward: str
+    keys: dict[str, str]  # an argument or a returned gradient's name -> its key ("weight" -> "layers.i.weight")
+    options: dict[tuple[str, bool], dict]  # (function, training) -> the options it takes
+    parameters: tuple[str, ...]  # the layer's parameter keys, in the order it holds them
+    only_parameters: bool  # every argument after x is a parameter (dense, conv2d, embedding, pooling)
+
+
+def plan(case: Case) -> list[LayerPlan]:
+    """Every layer's LayerPlan, input side first."""
+    plans = []
+    for i, layer in enumerate(case.layers):
+        calls, where = LAYER_CALLS[layer.type], f"layers.{i}"
+        functions = [f"{layer.type}_forward", f"{layer.type}_backward"]
+        if layer.type == "batch_norm":
+            functions.append("batch_norm_running")
+        names = {*calls.forward, *calls.backward, *calls.returns}
+        plans.append(LayerPlan(
+            i, where, layer, calls, functions[0], functions[1], f"{layer.activation}_forward",
+            f"{layer.activation}_backward", keys={name: f"{where}.{name}" for name in names},
+            options={(function, training): layer_options(function, layer, training)
+                     for function in functions for training in (True, False)},
+            parameters=tuple(case.layer_parameters(i)),
+            only_parameters=not STEP_ARGUMENTS.intersection(calls.forward + calls.backward)))
+    return plans
+
+
 def forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, blocks: Blocks = REFERENCE, step: int = 0,
-            buffers: dict[str, np.ndarray] | None = None) -> Forward:
+            buffers: dict[str, np.ndarray] | None = None, plans: list[LayerPlan] | None = None) -> Forward:
     """Every layer's input, z and a, input side first, and the running statistics after this pass."""
     buffers = dict(case.buffers() if buffers is None else buffers)
     training = case.training_at(step)
     inputs, pre_activations, activations = [], [], []
     a = x
-    for i, layer in enumerate(case.layers):
-        where, calls = f"layers.{i}", LAYER_CALLS[layer.type]
+    for layer in plan(case) if plans is None else plans:
         inputs.append(a)
-        arguments = layer_arguments(case, i, calls.forward, params, buffers, a, step)
-        name = f"{layer.type}_forward"
-        z = checked(blocks, name, "z", call(blocks, name, a, *arguments, **layer_options(name, layer, training)),
-                    (len(x), *layer.shape), where)
-        if layer.type == "batch_norm" and training:
-            running = call(blocks, "batch_norm_running", a, buffers[f"{where}.running_mean"],
-                           buffers[f"{where}.running_var"], **layer_options("batch_norm_running", layer, True))
+        arguments = layer_arguments(case, layer, layer.calls.forward, params, buffers, a, step)
+        name = layer.forward
+        z = checked(blocks, name, "z", call(blocks, name, a, *arguments, **layer.options[name, training]),
+                    (len(x), *layer.layer.shape), layer.where)
+        if layer.layer.type == "batch_norm" and training:
+            name = "batch_norm_running"
+            running = call(blocks, name, a, buffers[f"{layer.where}.running_mean"],
+                           buffers[f"{layer.where}.running_var"], **layer.options[name, True])
             for key, value in zip(("running_mean", "running_var"), running, strict=True):
-                buffers[f"{where}.{key}"] = checked(blocks, "batch_norm_running", key, value, (a.shape[1],), where)
-        name = f"{layer.activation}_forward"
-        a = checked(blocks, name, "a", call(blocks, name, z, **layer.activation_options), z.shape, where)
+                buffers[layer.keys[key]] = checked(blocks, name, key, value, (a.shape[1],), layer.where)
+        name = layer.activation_forward
+        a = checked(blocks, name, "a", call(blocks, name, z, **layer.layer.activation_options), z.shape, layer.where)
         pre_activations.append(z)
         activations.append(a)
     return Forward(inputs, pre_activations, activations, buffers)
 
 
-def layer_arguments(case: Case, i: int, names: tuple[str, ...], params: dict[str, np.ndarray],
+STEP_ARGUMENTS = frozenset({"running_mean", "running_var", "draws", "normalized_shape", "h0", "c0"})
+"""A layer's arguments that are not parameters: the step supplies them (reference/blocks.py Calls)."""
+
+
+def layer_arguments(case: Case, layer: LayerPlan, names: tuple[str, ...], params: dict[str, np.ndarray],
                     buffers: dict[str, np.ndarray], x: np.ndarray, step: int) -> list:
-    """The arguments after x that layer i's forward or backward takes (reference/blocks.py LAYER_CALLS)."""
+    """The arguments after x that a layer's forward or backward takes (reference/blocks.py LAYER_CALLS)."""
+    if layer.only_parameters:
+        return [params.get(layer.keys[name]) for name in names]  # None where the layer has none (bias = false)
+
     def argument(name: str):
         if name in ("running_mean", "running_var"):
-            return buffers[f"layers.{i}.{name}"]
+            return buffers[layer.keys[name]]
         if name == "draws":
-            return case.dropout_draws(i, step, x.shape)
+            return case.dropout_draws(layer.i, step, x.shape)
         if name == "normalized_shape":
-            return tuple(case.layers[i].options[name])
+            return tuple(layer.layer.options[name])
         if name in ("h0", "c0"):
-            return case.initial_state(i, name, len(x))
-        return params.get(f"layers.{i}.{name}")  # a parameter, None where the layer has none (bias = false)
+            return case.initial_state(layer.i, name, len(x))
+        return params.get(layer.keys[name])
     return [argument(name) for name in names]
 
 
 def layer_options(function: str, layer: Layer, training: bool) -> dict:
     """The case's options that `function` takes (the rest shape the layer), and the mode where it matters."""
-    if not layer.options and layer.type not in ("batch_norm", "dropout"):
-        return {}  # a dense layer: nothing to pass (the common case, kept cheap)
     given = LAYER_CALLS[layer.type].forward  # passed by position (normalized_shape)
     accepted = CONTRACT[function].options + CONTRACT[function].arguments  # kernel_size has no default
     options = {key: value for key, value in layer.options.items() if key in accepted and key not in given}
@@ -140,14 +183,16 @@ def layer_options(function: str, layer: Layer, training: bool) -> dict:
 
 
 def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
-                     blocks: Blocks = REFERENCE, step: int = 0, buffers: dict[str, np.ndarray] | None = None) -> Pass:
+                     blocks: Blocks = REFERENCE, step: int = 0, buffers: dict[str, np.ndarray] | None = None,
+                     plans: list[LayerPlan] | None = None) -> Pass:
     """Loss and gradients of every parameter and of the inputs x (B, …) for targets y, at `step`
-    (which dropout mask) with the running statistics `buffers` (the case's initial ones if None)."""
+    (which dropout mask) with the running statistics `buffers` (the case's initial ones if None);
+    `plans` is plan(case), passed by a caller that makes many passes."""
     if "forward_backward" in blocks:
         return whole_pass(blocks, case, params, x, y)
-    layers = case.layers
+    plans = plan(case) if plans is None else plans
     buffers = case.buffers() if buffers is None else buffers  # what the forward received; the backward gets the same
-    passed = forward(case, params, x, blocks, step, buffers)
+    passed = forward(case, params, x, blocks, step, buffers, plans)
     inputs, pre_activations, activations = passed.inputs, passed.pre_activations, passed.activations
 
     stem = loss_stem(case.loss)
@@ -162,30 +207,31 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
     grad_z = grad_prediction if case.on_logits else None
     grad_a = None if case.on_logits else grad_prediction
 
+    training = case.training_at(step)
     grads: dict[str, np.ndarray] = {}
-    grad_activations: list[np.ndarray | None] = [None] * len(layers)
-    deltas: list[np.ndarray] = [None] * len(layers)  # type: ignore[list-item]
-    for i in range(len(layers) - 1, -1, -1):
-        layer, where, calls = layers[i], f"layers.{i}", LAYER_CALLS[layers[i].type]
+    grad_activations: list[np.ndarray | None] = [None] * len(plans)
+    deltas: list[np.ndarray] = [None] * len(plans)  # type: ignore[list-item]
+    for layer in reversed(plans):
+        i, where, returns = layer.i, layer.where, layer.calls.returns
         if grad_a is not None:
             grad_activations[i] = grad_a
-            name = f"{layer.activation}_backward"
+            name = layer.activation_backward
             grad_z = checked(blocks, name, "grad_x", call(blocks, name, grad_a, pre_activations[i], activations[i],
-                                                          **layer.activation_options), grad_a.shape, where)
+                                                          **layer.layer.activation_options), grad_a.shape, where)
         deltas[i] = grad_z
-        name = f"{layer.type}_backward"
-        arguments = layer_arguments(case, i, calls.backward, params, buffers, inputs[i], step)
-        result = call(blocks, name, grad_z, inputs[i], *arguments, **layer_options(name, layer, case.training_at(step)))
-        returned = result if len(calls.returns) > 1 else (result,)
-        if not isinstance(returned, tuple) or len(returned) != len(calls.returns):
+        name = layer.backward
+        arguments = layer_arguments(case, layer, layer.calls.backward, params, buffers, inputs[i], step)
+        result = call(blocks, name, grad_z, inputs[i], *arguments, **layer.options[name, training])
+        returned = result if len(returns) > 1 else (result,)
+        if not isinstance(returned, tuple) or len(returned) != len(returns):
             raise BlockError(name, blocks.owner(name), f"returned something other than "
-                                                       f"({', '.join('grad_' + r for r in calls.returns)})")
+                                                       f"({', '.join('grad_' + r for r in returns)})")
         grad_a = None
-        for what, value in zip(calls.returns, returned, strict=True):
+        for what, value in zip(returns, returned, strict=True):
+            key = layer.keys[what]
             if what == "x":
                 grad_a = checked(blocks, name, "grad_x", value, inputs[i].shape, where)
-            elif f"{where}.{what}" in params:
-                key = f"{where}.{what}"
+            elif key in params:
                 grads[key] = checked(blocks, name, f"grad_{what}", value, params[key].shape, key)
     return Pass(pre_activations, activations, loss, grads, input_grad=grad_a, unreduced_loss=unreduced,
                 grad_activations=grad_activations, deltas=deltas, buffers=passed.buffers)
@@ -226,24 +272,25 @@ def whole_pass(blocks: Blocks, case: Case, params: dict[str, np.ndarray], x: np.
     return result
 
 
-def pass_values(case: Case, result: Pass) -> dict[tuple[str, str], np.ndarray]:
+def pass_values(case: Case, result: Pass, plans: list[LayerPlan] | None = None) -> dict[tuple[str, str], np.ndarray]:
     """A pass's arrays under the recorded quantities' names (cases.quantities)."""
-    last = len(case.layers) - 1
+    plans = plan(case) if plans is None else plans
+    last = plans[-1]
     values: dict[tuple[str, str], np.ndarray] = {}
-    for i in range(last + 1):
-        values[("pre_activation", f"layers.{i}")] = result.pre_activations[i]
-        if i < last:
-            values[("activation", f"layers.{i}")] = result.activations[i]
-    values[("output", "")] = result.activations[last]
+    for layer in plans:
+        values[("pre_activation", layer.where)] = result.pre_activations[layer.i]
+        if layer is not last:
+            values[("activation", layer.where)] = result.activations[layer.i]
+    values[("output", "")] = result.activations[last.i]
     if result.unreduced_loss is not None:
         values[("unreduced_loss", "")] = result.unreduced_loss
     values[("loss", "")] = np.asarray(result.loss)
-    for i in range(last, -1, -1):
-        if result.grad_activations is not None and result.grad_activations[i] is not None:
-            values[("grad_activation", f"layers.{i}")] = result.grad_activations[i]
-        if result.deltas is not None and result.deltas[i] is not None:
-            values[("delta", f"layers.{i}")] = result.deltas[i]
-        for name in case.layer_parameters(i):
+    for layer in reversed(plans):
+        if result.grad_activations is not None and result.grad_activations[layer.i] is not None:
+            values[("grad_activation", layer.where)] = result.grad_activations[layer.i]
+        if result.deltas is not None and result.deltas[layer.i] is not None:
+            values[("delta", layer.where)] = result.deltas[layer.i]
+        for name in layer.parameters:
             if name in result.grads:
                 values[("grad", name)] = result.grads[name]
     if result.input_grad is not None:  # None: the inputs are an embedding's indices

@@ -28,18 +28,19 @@ def steps(case: Case, mode: str = "formulas", blocks: Blocks = REFERENCE) -> Ite
     buffers = case.buffers()
     state: dict[str, dict] = {}
     update = f"{case.optimizer}_update"
+    plans = network.plan(case)
     for t, batch in enumerate(case.schedule):
         x, y = case.x[batch], case.targets[batch]
         if mode == "tape":
             result = network_tape.forward_backward(case, params, x, y, t, buffers)
         else:
-            result = network.forward_backward(case, params, x, y, blocks, t, buffers)
+            result = network.forward_backward(case, params, x, y, blocks, t, buffers, plans)
         values = {("param", name): value for name, value in params.items()}
         values.update({("buffer", name): value for name, value in buffers.items()})
         buffers = result.buffers or buffers  # a user's whole pass may not compute them: compared as they are
         for name, named_state in state.items():
             values.update({(quantity, name): np.asarray(value) for quantity, value in named_state.items()})
-        values.update(network.pass_values(case, result))
+        values.update(network.pass_values(case, result, plans))
         yield Step(batch, values)
         if t == case.steps:
             return
