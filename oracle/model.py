@@ -192,6 +192,7 @@ def steps(case: Case) -> Iterator[Step]:
     y_all = torch.from_numpy(case.targets)
     last = len(case.layers) - 1
     buffer_names = set(case.buffers())  # running_mean, running_var (not num_batches_tracked: unused with a momentum)
+    layer_parameters = [list(layer.named_parameters()) for layer in model.layers]  # the same tensors at every step
 
     for t, batch in enumerate(case.schedule):
         index = torch.from_numpy(batch)
@@ -200,7 +201,8 @@ def steps(case: Case) -> Iterator[Step]:
             x.requires_grad_(True)
         y = y_all[index]
         values = {("param", name): numpy(p) for name, p in named}
-        values.update({("buffer", name): numpy(b) for name, b in model.named_buffers() if name in buffer_names})
+        if buffer_names:
+            values.update({("buffer", name): numpy(b) for name, b in model.named_buffers() if name in buffer_names})
         if t > 0:
             for name, p in trained:
                 values.update({(key, name): numpy(value) if torch.is_tensor(value) else np.asarray(value)
@@ -209,7 +211,8 @@ def steps(case: Case) -> Iterator[Step]:
             p.grad = None
 
         model.set_dropout(case, t, x)
-        model.train(case.training_at(t))
+        if model.training != case.training_at(t):
+            model.train(case.training_at(t))
         pre_activations, activations = model(x)
         prediction = pre_activations[-1] if case.on_logits else activations[-1]
         loss = criterion(prediction, y)
@@ -228,7 +231,7 @@ def steps(case: Case) -> Iterator[Step]:
             if not (i == last and case.on_logits):
                 values[("grad_activation", f"layers.{i}")] = numpy(activations[i].grad)
             values[("delta", f"layers.{i}")] = numpy(pre_activations[i].grad)
-            for name, parameter in model.layers[i].named_parameters():
+            for name, parameter in layer_parameters[i]:
                 values[("grad", f"layers.{i}.{name}")] = numpy(parameter.grad)
         if not case.index_inputs:
             values[("input_grad", "")] = numpy(x.grad)
