@@ -123,6 +123,8 @@ def accumulate(variable: Variable, grad: np.ndarray) -> None:
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum grad over the axes NumPy broadcast to reach grad.shape from `shape`."""
+    if grad.shape == shape:
+        return grad  # nothing was broadcast (most calls)
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
     for axis, size in enumerate(shape):

@@ -4,9 +4,15 @@ The oracle (torch), the reference (hand-derived formulas), its tape and, when gi
 implementation each produce one step at a time; each step is compared at once and dropped,
 except the steps the case page prints (0, 1 and the last) and every step's loss. Finite
 differences run once, at step 0. Nothing here computes the model: it calls the engines.
+
+On a small network each engine runs a block of steps before the next engine takes over (up to
+AHEAD steps, at most AHEAD_NUMBERS recorded numbers each): engines taking turns at every step
+evict each other's code and arrays from the processor's caches, which made Mazur's 10,000 steps
+half as fast again. The comparison still sees one step at a time, in order.
 """
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -132,6 +138,37 @@ def timed(engine: Iterator[Step], seconds: dict[str, float], name: str) -> Step:
         seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
 
 
+AHEAD = 64  # steps an engine runs before the next one takes over
+AHEAD_NUMBERS = 100_000  # recorded numbers an engine may hold ahead of the comparison
+
+
+def in_blocks(engines: dict[str, Iterator[Step]], last: int,
+              seconds: dict[str, float]) -> Iterator[dict[str, Step | Exception]]:
+    """Step t's recording from every engine, t = 0 … last, or the exception an engine raised at
+    step t (after which it is not asked again). Step 0 is one step each; then each engine runs a
+    block of up to AHEAD steps, fewer when a step records many numbers (AHEAD_NUMBERS)."""
+    queued: dict[str, deque] = {name: deque() for name in engines}
+    running = dict(engines)
+    block = 1
+    for t in range(last + 1):
+        if any(not queued[name] for name in running):
+            for name, engine in list(running.items()):
+                for _ in range(min(block, last + 1 - t)):
+                    try:
+                        with np.errstate(all="ignore"):  # a non-finite value is reported by the comparison, not warned about
+                            queued[name].append(timed(engine, seconds, name))
+                    except Exception as error:  # noqa: BLE001 — every engine error becomes a row of the report
+                        queued[name].append(error)
+                        del running[name]
+                        break
+        produced = {name: queue.popleft() for name, queue in queued.items() if queue}
+        if t == 0:
+            numbers = max((sum(np.size(v) for v in step.values.values()) for step in produced.values()
+                           if isinstance(step, Step)), default=1)
+            block = max(1, min(AHEAD, AHEAD_NUMBERS // max(numbers, 1)))
+        yield produced
+
+
 def kept_steps(case: Case) -> set[int]:
     return {0, min(1, case.steps), case.steps}
 
@@ -173,18 +210,17 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     window: dict[int, dict[str, Step]] = {}  # the steps around each first wrong number, for its hint
     pending: dict[str, int] = {}  # witness -> step of its first wrong number, explained one step later
 
-    for t in range(case.steps + 1):
+    for t, produced in enumerate(in_blocks(engines, case.steps, seconds)):
         step: dict[str, Step] = {}
-        for name, engine in list(engines.items()):
-            try:
-                with np.errstate(all="ignore"):  # a non-finite value is reported by the comparison, not warned about
-                    step[name] = timed(engine, seconds, name)
-            except Exception as error:  # noqa: BLE001 — every engine error becomes a row of the report
-                if name in ("oracle", "reference"):
-                    raise EngineFailure(case, name, error) from error
-                failures[name] = f"stopped at step {t}: {type(error).__name__}: {error}" \
-                    if not isinstance(error, reference.BlockError) else f"stopped at step {t}: {error}"
-                del engines[name]
+        for name, recording in produced.items():
+            if not isinstance(recording, Exception):
+                step[name] = recording
+                continue
+            error = recording
+            if name in ("oracle", "reference"):
+                raise EngineFailure(case, name, error) from error
+            failures[name] = f"stopped at step {t}: {type(error).__name__}: {error}" \
+                if not isinstance(error, reference.BlockError) else f"stopped at step {t}: {error}"
         if t == 0:
             recorded = sum(np.size(v) for v in step["oracle"].values.values()) * (case.steps + 1)
             comparison.full_table = recorded <= FULL_TABLE_LIMIT if full_table is None else full_table
