@@ -3,10 +3,21 @@
 From Python (for notebooks):  `report.compare("cases/")` returns DataFrames
 (`.summary`, `.details`, `.arrays`, `.expectations`, `.finite_differences`). From the shell:
 `python -m report --help`.
+
+The names below are imported when first used, not with the package: `python -m report` can then
+start its worker processes before this process spends a second importing torch.
 """
 
-from report.check import assert_matches_torch
-from report.run import CaseResult, run_case
-from report.tables import Tables, compare, exit_code, run_cases
+import importlib
 
-__all__ = ["CaseResult", "Tables", "assert_matches_torch", "compare", "exit_code", "run_case", "run_cases"]
+_HOMES = {"assert_matches_torch": "report.check", "CaseResult": "report.run", "run_case": "report.run",
+          "Tables": "report.tables", "compare": "report.tables", "exit_code": "report.tables",
+          "run_cases": "report.tables"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'report' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

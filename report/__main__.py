@@ -16,13 +16,14 @@ from pathlib import Path
 
 from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
 from reference.plugin import PluginError, load_implementation
-from report.catalog import check_all
 from report.every_number import available as every_number_available
-from report.folder import OutputRefused, ReportFolder, check_out, write_error_log
-from report.format import DIGITS, fraction
-from report.parallel import default_jobs
-from report.tables import exit_code, run_cases
-from report.write import DEFAULT_OUT, FORMATS, PARTIAL_OUT, CaseWriter, detail_columns, write_report
+from report.folder import DEFAULT_OUT, PARTIAL_OUT, OutputRefused, ReportFolder, check_out, write_error_log
+from report.format import DIGITS, FORMATS, fraction
+from report.parallel import default_jobs, start_forkserver
+
+# Imported in run(), once the cases are loaded and the worker processes have been started, so that
+# their imports and this process's (torch, matplotlib: seconds) run at the same time:
+# report.catalog, report.tables, report.write.
 
 PROJECT_FOLDERS = [Path(__file__).resolve().parent.parent / name for name in ("cases", "reference", "oracle", "report")]
 EXIT_CODES = "0 all agree; 1 a disagreement or an unreproduced published number; 2 invalid input or a refused --out; " \
@@ -113,6 +114,11 @@ def run(arguments: argparse.Namespace) -> int:
                            "pip install pyarrow (or the project's [parquet] extra)")
     implementation = load(arguments.impl) if arguments.impl else None
     cases, errors, paths = select(arguments)
+    if min(arguments.jobs, len(cases)) > 1:
+        start_forkserver()
+    from report.catalog import check_all
+    from report.tables import exit_code, run_cases
+    from report.write import CaseWriter, detail_columns, write_report
     out = arguments.out if arguments.out is not None else default_out(arguments)
     inputs = case_files(paths)[0] + [case.data_file for case in cases if case.data_file is not None]
     check_out(out, inputs, protected=PROJECT_FOLDERS)

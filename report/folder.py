@@ -23,6 +23,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+DEFAULT_OUT = Path(__file__).resolve().parent / "output"
+PARTIAL_OUT = Path("backprop-report")  # in the working folder: a partial run never replaces the built-in report
 MARKER = ".backprop-report.json"
 TOOL = "backprop-reference report"
 STAGING = ".{name}.staging-"

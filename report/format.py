@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 DIGITS = 6
+FORMATS = ("csv", "md", "html", "png")  # what a report can be written as
 
 
 def decimals(scale: float, digits: int = DIGITS) -> int:

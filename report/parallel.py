@@ -10,6 +10,7 @@ Ctrl-C and SIGTERM are the parent's to handle: workers ignore them and are termi
 """
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +18,8 @@ from typing import TypeVar
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
-PRELOAD = ["numpy", "torch", "pandas", "matplotlib", "oracle", "reference", "report.run", "report.write"]
+PRELOAD = ["numpy", "torch", "pandas", "matplotlib", "oracle", "reference", "report.run", "report.write",
+           "torch._dynamo"]  # torch.optim imports it on its first optimizer: a second in every worker otherwise
 
 
 def default_jobs() -> int:
@@ -30,6 +32,14 @@ def one_thread() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+def start_forkserver() -> None:
+    """Launch the server the workers fork from and return at once: its imports (torch takes seconds)
+    then run while this process does its own; run_all uses it."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
 
 
 def _start_worker() -> None:
@@ -61,9 +71,8 @@ def run_all(function: Callable[[Task], Result], tasks: Sequence[Task], jobs: int
         finally:
             torch.set_num_threads(threads)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    pool = context.Pool(jobs, initializer=_start_worker)
+    start_forkserver()  # if it is not running yet
+    pool = multiprocessing.get_context("forkserver").Pool(jobs, initializer=_start_worker)
     order = sorted(range(len(tasks)), key=lambda i: -cost(tasks[i]))
     try:
         waiting: dict[int, object] = {}

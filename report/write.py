@@ -20,14 +20,11 @@ from report import html
 from report.comparison import DETAIL_COLUMNS, WITNESS_COLUMNS
 from report.differences import FD_DETAIL_COLUMNS
 from report.folder import ReportFolder
-from report.format import DIGITS, Table, fraction, plural
+from report.format import DIGITS, FORMATS, Table, fraction, plural
 from report.graph_page import graph_page
 from report.pages import Links, Page, case_page, catalog_page
 from report.tables import Tables
 
-FORMATS = ("csv", "md", "html", "png")
-DEFAULT_OUT = Path(__file__).resolve().parent / "output"
-PARTIAL_OUT = Path("backprop-report")  # in the working folder: a partial run never replaces the built-in report
 PARTS = ".details-parts"  # each case's rows of details.csv, joined in order at the end
 CSV_FILES = ("summary.csv", "details.csv", "arrays.csv", "expectations.csv", "finite_differences.csv")
 
