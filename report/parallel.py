@@ -9,10 +9,12 @@ large product differently, so the workers must not be given fewer).
 Ctrl-C and SIGTERM are the parent's to handle: workers ignore them and are terminated.
 """
 
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -40,6 +42,27 @@ def start_forkserver() -> None:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     multiprocessing.forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done, then arrive as usual: a pool interrupted
+    while its workers start (they wait for the server's imports) leaves workers that find their
+    pool gone and print a traceback each. (Handlers, not a signal mask: torch's and the BLAS's
+    threads would take a masked signal in the main thread's place.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    arrived: list[int] = []
+    previous = {number: signal.signal(number, lambda signum, frame: arrived.append(signum))
+                for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if arrived:
+            signal.raise_signal(arrived[0])  # now handled as it would have been when it came
 
 
 def _start_worker() -> None:
@@ -72,9 +95,11 @@ def run_all(function: Callable[[Task], Result], tasks: Sequence[Task], jobs: int
             torch.set_num_threads(threads)
         return
     start_forkserver()  # if it is not running yet
-    pool = multiprocessing.get_context("forkserver").Pool(jobs, initializer=_start_worker)
     order = sorted(range(len(tasks)), key=lambda i: -cost(tasks[i]))
+    pool = None
     try:
+        with signals_held():
+            pool = multiprocessing.get_context("forkserver").Pool(jobs, initializer=_start_worker)
         waiting: dict[int, object] = {}
         following = 0
         for position, result in pool.imap_unordered(_call, [(function, i, tasks[i]) for i in order]):
@@ -84,5 +109,6 @@ def run_all(function: Callable[[Task], Result], tasks: Sequence[Task], jobs: int
                 following += 1
         pool.close()
     finally:
-        pool.terminate()
-        pool.join()
+        if pool is not None:
+            pool.terminate()
+            pool.join()

@@ -195,6 +195,20 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_an_interrupt_while_the_workers_start_is_one_line(tmp_path: Path) -> None:
+    """Ctrl-C while a parallel run waits for its worker server's imports: one line, exit 130, no
+    traceback from a worker that finds its pool gone (the signal waits for the pool to start)."""
+    process = subprocess.Popen([sys.executable, "-m", "report", "--only", "act-relu", "mazur-2-2-2-train", "--jobs", "2",
+                                "--out", str(tmp_path / "out")], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)  # here: while the server imports torch (a run without the hold failed from 2 to 3 s)
+    process.send_signal(signal.SIGINT)
+    output = process.stderr.read()
+    assert process.wait(timeout=60) == 130, output
+    assert "Traceback" not in output, output
+    assert output.strip().splitlines()[-1].startswith("interrupted:")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_an_internal_error_exits_3_with_one_line_and_a_log(case_file: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     def broken(*args, **kwargs):
