@@ -14,12 +14,16 @@ import time
 import traceback
 from pathlib import Path
 
-from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
-from reference.plugin import PluginError, load_implementation
-from report.every_number import available as every_number_available
-from report.folder import DEFAULT_OUT, PARTIAL_OUT, OutputRefused, ReportFolder, check_out, write_error_log
-from report.format import DIGITS, FORMATS, fraction
-from report.parallel import default_jobs, start_forkserver
+try:  # a Ctrl-C while these load (pandas, NumPy: a third of a second) is one line too; nothing is written yet
+    from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
+    from reference.plugin import PluginError, load_implementation
+    from report.every_number import available as every_number_available
+    from report.folder import DEFAULT_OUT, PARTIAL_OUT, OutputRefused, ReportFolder, check_out, write_error_log
+    from report.format import DIGITS, FORMATS, fraction
+    from report.parallel import default_jobs, start_forkserver
+except KeyboardInterrupt:
+    print("interrupted: nothing was written", file=sys.stderr)
+    sys.exit(130)
 
 # Imported in run(), once the cases are loaded and the worker processes have been started, so that
 # their imports and this process's (torch, matplotlib: seconds) run at the same time:
