@@ -92,7 +92,7 @@ class LayerPlan:
 
     i: int
     where: str  # "layers.i"
-    layer: Layer
+    definition: Layer  # the case's layer
     calls: Calls
     forward: str  # "<type>_forward"
     backward: str
@@ -135,15 +135,15 @@ def forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, blocks: Bl
         arguments = layer_arguments(case, layer, layer.calls.forward, params, buffers, a, step)
         name = layer.forward
         z = checked(blocks, name, "z", call(blocks, name, a, *arguments, **layer.options[name, training]),
-                    (len(x), *layer.layer.shape), layer.where)
-        if layer.layer.type == "batch_norm" and training:
+                    (len(x), *layer.definition.shape), layer.where)
+        if layer.definition.type == "batch_norm" and training:
             name = "batch_norm_running"
-            running = call(blocks, name, a, buffers[f"{layer.where}.running_mean"],
-                           buffers[f"{layer.where}.running_var"], **layer.options[name, True])
+            running = call(blocks, name, a, buffers[layer.keys["running_mean"]], buffers[layer.keys["running_var"]],
+                           **layer.options[name, True])
             for key, value in zip(("running_mean", "running_var"), running, strict=True):
                 buffers[layer.keys[key]] = checked(blocks, name, key, value, (a.shape[1],), layer.where)
         name = layer.activation_forward
-        a = checked(blocks, name, "a", call(blocks, name, z, **layer.layer.activation_options), z.shape, layer.where)
+        a = checked(blocks, name, "a", call(blocks, name, z, **layer.definition.activation_options), z.shape, layer.where)
         pre_activations.append(z)
         activations.append(a)
     return Forward(inputs, pre_activations, activations, buffers)
@@ -165,7 +165,7 @@ def layer_arguments(case: Case, layer: LayerPlan, names: tuple[str, ...], params
         if name == "draws":
             return case.dropout_draws(layer.i, step, x.shape)
         if name == "normalized_shape":
-            return tuple(layer.layer.options[name])
+            return tuple(layer.definition.options[name])
         if name in ("h0", "c0"):
             return case.initial_state(layer.i, name, len(x))
         return params.get(layer.keys[name])
@@ -217,7 +217,7 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
             grad_activations[i] = grad_a
             name = layer.activation_backward
             grad_z = checked(blocks, name, "grad_x", call(blocks, name, grad_a, pre_activations[i], activations[i],
-                                                          **layer.layer.activation_options), grad_a.shape, where)
+                                                          **layer.definition.activation_options), grad_a.shape, where)
         deltas[i] = grad_z
         name = layer.backward
         arguments = layer_arguments(case, layer, layer.calls.backward, params, buffers, inputs[i], step)

@@ -44,3 +44,28 @@ def test_an_engine_that_raises_is_reported_at_its_step_and_not_asked_again(monke
     assert all("b" not in produced[t] for t in range(5, 11))
     assert [int(produced[t]["a"].batch[0]) for t in range(11)] == list(range(11))
     assert calls == [0, 1, 2, 3]
+
+
+def test_your_code_reusing_an_array_is_compared_before_it_changes_it() -> None:
+    """A dense_backward that writes each layer's grad_weight into the same array at every step is
+    right at every step when each step is compared before the next one runs."""
+    from cases import BUILTIN_CASES, load_case
+    from reference import REFERENCE
+    from reference.dense import dense_backward
+    from report.run import run_case
+
+    buffers: list[np.ndarray] = []  # one per layer, made at the first step
+    calls = [0]
+
+    def reusing(grad_out, x, weight):
+        grad_x, grad_weight, grad_bias = dense_backward(grad_out, x, weight)
+        layer = calls[0] % 2  # two layers, called last first at every step
+        calls[0] += 1
+        if len(buffers) <= layer:
+            buffers.append(np.empty_like(grad_weight))
+        buffers[layer][...] = grad_weight
+        return grad_x, buffers[layer], grad_bias
+
+    case = load_case(BUILTIN_CASES / "mazur-2-2-2-train.toml")
+    result = run_case(case, REFERENCE.with_overrides({"dense_backward": reusing}), witnesses=False)
+    assert "yours" not in result.first_wrong and not result.failures
