@@ -12,7 +12,9 @@
 3. Per step, the reference against torch on Mazur's 2-2-2 network and on the 784-256-128-10
    network, float64 and float32: torch on one thread (`torch.set_num_threads(1)`), NumPy's BLAS
    on one thread (`OPENBLAS_NUM_THREADS=1` etc. set before NumPy loads, in a fresh process),
-   steps interleaved in blocks, the median over blocks.
+   steps interleaved in blocks, the median over blocks. On the small network, also the floor:
+   the same arithmetic with the reference's building blocks called directly.
+Beside the default report, the same run without pictures (how much of it is drawing).
 """
 
 import argparse
@@ -116,10 +118,38 @@ import numpy as np, torch
 torch.set_num_threads(1)
 import oracle, reference
 from cases import load_cases
+def blocks_alone(case):
+    # The reference's arithmetic for a dense network and a loss on y_hat, its building blocks
+    # called directly, without the network loop, its checks or its recording: a step's floor.
+    from reference.blocks import REFERENCE as b, loss_stem
+    params = {name: value.copy() for name, value in case.parameters().items()}
+    loss, rows = loss_stem(case.loss), next(iter(case.schedule))
+    x, y = case.x[rows], case.targets[rows]
+    while True:
+        inputs, zs, activations, a = [], [], [], x
+        for i, layer in enumerate(case.layers):
+            inputs.append(a)
+            zs.append(b["dense_forward"](a, params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]))
+            a = b[f"{layer.activation}_forward"](zs[-1])
+            activations.append(a)
+        b[f"{loss}_unreduced"](a, y), b[loss](a, y)
+        grad_a = b[f"{loss}_backward"](a, y)
+        grads = {}
+        for i in range(len(case.layers) - 1, -1, -1):
+            grad_z = b[f"{case.layers[i].activation}_backward"](grad_a, zs[i], activations[i])
+            grad_a, grads[f"layers.{i}.weight"], grads[f"layers.{i}.bias"] = b["dense_backward"](
+                grad_z, inputs[i], params[f"layers.{i}.weight"])
+        for name in params:
+            params[name], _ = b[f"{case.optimizer}_update"](params[name], grads[name], {}, **case.optimizer_options)
+        yield
+
+
 for path in sys.argv[2:]:
     for dtype in ("float64", "float32"):
         case = load_cases([path])[0][0].with_dtype(dtype)
         engines = {"reference": reference.steps(case), "torch": oracle.steps(case)}
+        if case.inputs < 10:
+            engines["blocks alone"] = blocks_alone(case)
         block = 200 if case.inputs < 10 else 5
         times = {name: [] for name in engines}
         for _ in range(min(case.steps // block, 9)):
@@ -129,16 +159,17 @@ for path in sys.argv[2:]:
                     next(engine)
                 times[name].append((time.perf_counter() - started) / block)
         ours, torch_s = (statistics.median(times[n]) for n in ("reference", "torch"))
-        print(f"{case.name}|{dtype}|{ours}|{torch_s}")
+        alone = statistics.median(times["blocks alone"]) if "blocks alone" in times else float("nan")
+        print(f"{case.name}|{dtype}|{ours}|{torch_s}|{alone}")
 """
 
 
-def per_step(paths: list[Path]) -> list[tuple[str, str, float, float]]:
+def per_step(paths: list[Path]) -> list[tuple[str, str, float, float, float]]:
     one = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     done = subprocess.run([PYTHON, "-c", PER_STEP, str(ROOT), *map(str, paths)], capture_output=True, text=True,
                           env={**os.environ, **one}, check=True)
-    return [(name, dtype, float(ours), float(theirs))
-            for name, dtype, ours, theirs in (line.split("|") for line in done.stdout.split())]
+    return [(name, dtype, float(ours), float(theirs), float(alone))
+            for name, dtype, ours, theirs, alone in (line.split("|") for line in done.stdout.split())]
 
 
 def main() -> None:
@@ -167,15 +198,20 @@ def main() -> None:
             builtin_s, builtin_mb, status = timed_child([PYTHON, "-m", "report", "--out", str(builtin)])
         rows.append(("default report, built-in cases (warm)", f"{builtin_s:.1f} s ({status})", "< 12 s",
                      "yes" if builtin_s < 12 else "NO"))
+        bare_s, _, status = timed_child([PYTHON, "-m", "report", "--out", str(builtin), "--format", "csv,md,html"])
+        rows.append(("  the same without pictures (--format csv,md,html)", f"{bare_s:.1f} s ({status})", "", ""))
         if not quick:
             for _ in range(2):
                 tests_s, _, status = timed_child([PYTHON, "-m", "pytest", "-n", "auto", "-q", "-p", "no:cacheprovider"])
             rows.append(("pytest -n auto (warm)", f"{tests_s:.1f} s ({status})", "< 20 s", "yes" if tests_s < 20 else "NO"))
-        for name, dtype, ours, theirs in per_step([ROOT / "cases" / "mazur-2-2-2-eta-0.5-10000.toml", case]):
+        for name, dtype, ours, theirs, alone in per_step([ROOT / "cases" / "mazur-2-2-2-eta-0.5-10000.toml", case]):
             ratio = theirs / ours
             target = 10 if name.startswith("mazur") else 1
             rows.append((f"per step, {name}, {dtype}: reference / torch", f"{ours * 1e6:,.0f} / {theirs * 1e6:,.0f} µs",
                          f"torch ≥ {target} × reference", f"yes ({ratio:.1f} ×)" if ratio >= target else f"NO ({ratio:.1f} ×)"))
+            if alone == alone:  # not NaN
+                rows.append(("  the reference's blocks called directly, no network loop", f"{alone * 1e6:,.0f} µs",
+                             "", f"({theirs / alone:.1f} ×)"))
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':{width}}  {'value':>24}  {'target':>24}  holds")
     for measure, value, target, holds in rows:
