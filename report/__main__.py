@@ -132,7 +132,7 @@ def run(arguments: argparse.Namespace) -> int:
         tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True, implementation=implementation,
                            jobs=arguments.jobs, writer=writer, every_number=arguments.every_number)
         whole = not (arguments.paths or arguments.only or arguments.impl or arguments.dtype)
-        catalog = check_all() if whole else None
+        catalog = check_all(jobs=arguments.jobs) if whole else None
         write_report(tables, folder, arguments.formats, arguments.digits, catalog, writer)
         folder.commit()
     for line in (line for error in tables.errors for line in error.lines()):

@@ -4,6 +4,7 @@ explained by the hint it names — and the numbers that betray it."""
 
 import ast
 import difflib
+import functools
 import inspect
 import tomllib
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import numpy as np
 from cases import BUILTIN_CASES, Case, load_case
 from reference.blocks import REFERENCE
 from reference.plugin import load_implementation
+from report.parallel import run_all
 from report.run import CaseResult, run_case
 
 CATALOG = Path(__file__).resolve().parent.parent / "mistakes"
@@ -98,5 +100,6 @@ def check(entry: Entry, folder: Path = CATALOG) -> Checked:
                    located=located, explained=first is not None and entry.hint in first.hint, expected=expected)
 
 
-def check_all(folder: Path = CATALOG) -> list[Checked]:
-    return [check(entry, folder) for entry in entries(folder)]
+def check_all(folder: Path = CATALOG, jobs: int = 1) -> list[Checked]:
+    """Every entry checked, `jobs` at a time in worker processes (report/parallel.py; 1: here)."""
+    return list(run_all(functools.partial(check, folder=folder), entries(folder), jobs))
