@@ -2,9 +2,11 @@
 the first wrong number the catalog names, and explained by its hint — so the catalog is also
 the measure of the checker's sensitivity. Mazur's published 0.291027924 comes from one of them."""
 
+import shutil
+
 import pytest
 
-from report.catalog import check, entries
+from report.catalog import CATALOG, check, check_all, entries
 
 ENTRIES = entries()
 
@@ -36,3 +38,17 @@ def test_mazurs_published_first_round_error_comes_from_updating_the_output_weigh
     assert abs(values[("yours", 0.291027924)] - 0.291027924) <= 5e-10
     assert abs(values[("reference", 0.2910277737)] - 0.2910277737) <= 5e-11
     assert abs(values[("yours", 0.291027924)] - values[("reference", 0.2910277737)]) > 1e-7
+
+
+def test_worker_processes_check_the_catalog_as_this_process_does(tmp_path) -> None:
+    two = entries()[:2]
+    for entry in two:
+        shutil.copy(CATALOG / entry.file, tmp_path / entry.file)
+    text = (CATALOG / "catalog.toml").read_text(encoding="utf-8")
+    blocks = text.split("[[mistake]]")
+    (tmp_path / "catalog.toml").write_text("[[mistake]]".join(blocks[:3]), encoding="utf-8")
+    here, workers = check_all(tmp_path), check_all(tmp_path, jobs=2)
+    assert [c.entry.file for c in workers] == [c.entry.file for c in here] == [e.file for e in two]
+    assert [(c.caught, c.located, c.explained, c.diff) for c in workers] == \
+           [(c.caught, c.located, c.explained, c.diff) for c in here]
+    assert all(c.ok for c in workers)
