@@ -203,7 +203,9 @@ def test_an_interrupt_while_the_workers_start_is_one_line(tmp_path: Path) -> Non
     time.sleep(2.5)  # here: while the server imports torch (a run without the hold failed from 2 to 3 s)
     process.send_signal(signal.SIGINT)
     output = process.stderr.read()
-    assert process.wait(timeout=60) == 130, output
+    # 130, or killed by SIGINT (a shell shows both as 130): under `python -m`, CPython 3.11 leaves through SIGINT when
+    # the Ctrl-C came inside a string exec (a dataclass being made while a module loads), handled or not
+    assert process.wait(timeout=60) in (130, -signal.SIGINT), output
     assert "Traceback" not in output, output
     assert output.strip().splitlines()[-1].startswith("interrupted:")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
