@@ -4,9 +4,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from cases import Step
+from cases import BUILTIN_CASES, Step, load_case
+from reference import REFERENCE
+from reference.dense import dense_backward
 from report import run
-from report.run import in_blocks
+from report.run import in_blocks, run_case
 
 
 def numbered(name: str, steps: int, fails_at: int | None = None) -> Iterator[Step]:
@@ -49,11 +51,6 @@ def test_an_engine_that_raises_is_reported_at_its_step_and_not_asked_again(monke
 def test_your_code_reusing_an_array_is_compared_before_it_changes_it() -> None:
     """A dense_backward that writes each layer's grad_weight into the same array at every step is
     right at every step when each step is compared before the next one runs."""
-    from cases import BUILTIN_CASES, load_case
-    from reference import REFERENCE
-    from reference.dense import dense_backward
-    from report.run import run_case
-
     buffers: list[np.ndarray] = []  # one per layer, made at the first step
     calls = [0]
 
