@@ -118,14 +118,14 @@ def run(arguments: argparse.Namespace) -> int:
                            "pip install pyarrow (or the project's [parquet] extra)")
     implementation = load(arguments.impl) if arguments.impl else None
     cases, errors, paths = select(arguments)
+    out = arguments.out if arguments.out is not None else default_out(arguments)
+    inputs = case_files(paths)[0] + [case.data_file for case in cases if case.data_file is not None]
+    check_out(out, inputs, protected=PROJECT_FOLDERS)
     if min(arguments.jobs, len(cases)) > 1:
         start_forkserver()
     from report.catalog import check_all
     from report.tables import exit_code, run_cases
     from report.write import CaseWriter, detail_columns, write_report
-    out = arguments.out if arguments.out is not None else default_out(arguments)
-    inputs = case_files(paths)[0] + [case.data_file for case in cases if case.data_file is not None]
-    check_out(out, inputs, protected=PROJECT_FOLDERS)
     with ReportFolder(out) as folder:
         writer = CaseWriter(folder.staging, folder.out, frozenset(arguments.formats), arguments.digits,
                             detail_columns(witnesses=True, implementation=implementation is not None))
