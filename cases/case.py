@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from cases.quantities import computation_order
+from cases.quantities import STATE, computation_order
 from cases.schedule import Schedule
 from cases.vocabulary import ON_LOGITS
 
@@ -209,6 +209,15 @@ class Step:
 
     def grads(self) -> dict[str, np.ndarray]:
         return {key: value for (quantity, key), value in self.values.items() if quantity == "grad"}
+
+    def optimizer_state(self) -> dict[str, dict[str, Any]]:
+        """The optimizer's state per parameter, {name: {quantity: value}} as an update rule takes it
+        (reference/optimizers.py): torch keeps the update count `step` as a float, given here as an int."""
+        state: dict[str, dict[str, Any]] = {}
+        for (quantity, key), value in self.values.items():
+            if quantity in STATE:
+                state.setdefault(key, {})[quantity] = int(value) if quantity == "step" else np.array(value)
+        return state
 
 
 def parse_element(text: str) -> tuple[str, tuple[int, ...] | None] | None:

@@ -54,6 +54,11 @@ STATE: dict[str, str] = {
 for _name, _meaning in STATE.items():
     QUANTITIES[_name] = Quantity(_name, _name, "param", _meaning)
 
+# Each recorded value and the quantity that is the loss's gradient with respect to it, under the same key
+# (the last layer's activation is recorded as `output`; its gradient is that layer's `grad_activation`).
+GRADIENT_OF: dict[str, str] = {"param": "grad", "pre_activation": "delta", "activation": "grad_activation",
+                               "value": "grad"}
+
 EXPECTABLE = tuple(name for name, q in QUANTITIES.items() if q.keyed_by != "node")  # in a dense case
 GRAPH_EXPECTABLE = ("param", "value", "loss", "grad")  # in a graph case
 _STATE_RANK = {name: rank for rank, name in enumerate(STATE)}

@@ -22,14 +22,21 @@ def numpy(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().numpy().copy()
 
 
-def steps(case: GraphCase) -> Iterator[Step]:
+def steps(case: GraphCase, start: tuple[int, Step] | None = None) -> Iterator[Step]:
+    """Step 0, 1, … case.steps; `start` = (t, a recording of step t) begins at step t from its trainable values."""
     dtype = DTYPES[case.dtype]
     inputs = {name: torch.tensor(value, dtype=dtype, requires_grad=name in case.trainable)
               for name, value in case.values.items()}
     trained = [inputs[name] for name in case.trainable]
     optimizer = torch.optim.SGD(trained, lr=case.learning_rate) if case.steps else None
     gradient = None if case.gradient is None else torch.tensor(case.gradient, dtype=dtype)
-    for step in range(case.steps + 1):
+    first = 0
+    if start is not None:
+        first, recorded = start
+        with torch.no_grad():
+            for name, value in recorded.params().items():
+                inputs[name].copy_(torch.tensor(value))
+    for step in range(first, case.steps + 1):
         for tensor in trained:
             tensor.grad = None
         named = dict(inputs)

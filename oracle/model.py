@@ -8,6 +8,7 @@ autograd with `retain_grad()` on the same tensors the model computes; the unredu
 torch's loss module with reduction='none'; the optimizer's state is read from `optimizer.state`.
 """
 
+import itertools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -145,7 +146,7 @@ class Network(nn.Module):
             module = layer_module(layer, case.layer_input_shape(i), dtype)
             with torch.no_grad():
                 for name, value in [*layer.params.items(), *layer.buffers.items()]:
-                    getattr(module, name).copy_(torch.from_numpy(value))
+                    getattr(module, name).copy_(torch.tensor(value))
             self.layers.append(module)
             self.activations.append(activation_module(layer.activation, layer.activation_options))
             self.states.append(initial_states(layer, dtype))
@@ -169,17 +170,39 @@ class Network(nn.Module):
         dropouts = [i for i, layer in enumerate(case.layers) if layer.type == "dropout"]
         for i in dropouts:
             shape = (len(x), *case.layer_input_shape(i))
-            self.layers[i].draws = torch.from_numpy(case.dropout_draws(i, step, shape))
+            self.layers[i].draws = torch.tensor(case.dropout_draws(i, step, shape))
 
 
 def numpy(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().numpy().copy()
 
 
-def steps(case: Case) -> Iterator[Step]:
-    """The recording of step 0, 1, … case.steps with torch (see cases.Step), one at a time."""
+def load_state(model: Network, optimizer: torch.optim.Optimizer | None, trained: list, recorded: Step) -> None:
+    """The model and optimizer as they were at a recorded step: its parameters and running statistics
+    copied in, its optimizer state given to `optimizer.load_state_dict`, as a user resumes training."""
+    with torch.no_grad():
+        for name, value in [*model.named_parameters(), *model.named_buffers()]:
+            found = recorded.values.get(("param", name), recorded.values.get(("buffer", name)))
+            if found is not None:
+                value.copy_(torch.tensor(found))
+    if optimizer is None:
+        return
+    saved = recorded.optimizer_state()
+    state_dict = optimizer.state_dict()
+    state_dict["state"] = {
+        i: {quantity: torch.tensor(float(value)) if quantity == "step" else torch.tensor(value)
+            for quantity, value in saved[name].items()}
+        for i, (name, _) in enumerate(trained) if name in saved}
+    optimizer.load_state_dict(state_dict)
+
+
+def steps(case: Case, start: tuple[int, Step] | None = None) -> Iterator[Step]:
+    """The recording of step 0, 1, … case.steps with torch (see cases.Step), one at a time.
+
+    `start` = (t, a recording of step t) begins at step t from that recording's parameters, running
+    statistics and optimizer state (report/arbiter.py runs float32 steps again in float64 this way)."""
     if isinstance(case, GraphCase):  # a circuit of torch functions (oracle/graph.py)
-        yield from graph.steps(case)
+        yield from graph.steps(case, start)
         return
     model = Network(case)
     criterion = loss_module(case.loss, case.loss_options)
@@ -188,14 +211,18 @@ def steps(case: Case) -> Iterator[Step]:
     trained = [(name, p) for name, p in named if name not in case.freeze]
     # every parameter frozen (one backward pass, no update): torch.optim refuses an empty list, so no optimizer
     optimizer = OPTIMIZERS[case.optimizer]([p for _, p in trained], **case.optimizer_options) if trained else None
-    x_all = torch.from_numpy(case.x)
-    y_all = torch.from_numpy(case.targets)
+    x_all = torch.tensor(case.x)
+    y_all = torch.tensor(case.targets)
     last = len(case.layers) - 1
     buffer_names = set(case.buffers())  # running_mean, running_var (not num_batches_tracked: unused with a momentum)
     layer_parameters = [list(layer.named_parameters()) for layer in model.layers]  # the same tensors at every step
 
-    for t, batch in enumerate(case.schedule):
-        index = torch.from_numpy(batch)
+    first = 0
+    if start is not None:
+        first, recorded = start
+        load_state(model, optimizer, trained, recorded)
+    for t, batch in itertools.islice(enumerate(case.schedule), first, None):
+        index = torch.tensor(batch)
         x = x_all[index].clone()
         if not case.index_inputs:
             x.requires_grad_(True)
@@ -255,9 +282,9 @@ def loss_at(case: Case, params: dict[str, np.ndarray], rows: np.ndarray) -> floa
     model = Network(case)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            p.copy_(torch.from_numpy(params[name]))
-        x = torch.from_numpy(case.x[rows])
+            p.copy_(torch.tensor(params[name]))
+        x = torch.tensor(case.x[rows])
         model.set_dropout(case, 0, x)
         pre_activations, activations = model(x)
         prediction = pre_activations[-1] if case.on_logits else activations[-1]
-        return loss_module(case.loss, case.loss_options)(prediction, torch.from_numpy(case.targets[rows])).item()
+        return loss_module(case.loss, case.loss_options)(prediction, torch.tensor(case.targets[rows])).item()

@@ -139,11 +139,14 @@ CONTRACT, _FUNCTIONS = _contract()
 
 
 class Blocks:
-    """Name -> function, with who wrote each ("reference" or "yours")."""
+    """Name -> function, with who wrote each ("reference" or "yours"); `renew`, when given, loads an
+    independent copy (a user's module imported again, its own state fresh)."""
 
-    def __init__(self, functions: dict[str, Callable], owners: dict[str, str]) -> None:
+    def __init__(self, functions: dict[str, Callable], owners: dict[str, str],
+                 renew: "Callable[[], Blocks] | None" = None) -> None:
         self.functions = functions
         self.owners = owners
+        self.renew = renew
 
     def __getitem__(self, name: str) -> Callable:
         return self.functions[name]

@@ -48,15 +48,20 @@ def output_only(case: GraphCase, values: dict[str, np.ndarray]) -> float:
     return differentiated(case, named[case.output].data)
 
 
-def steps(case: GraphCase) -> Iterator[Step]:
-    """Step 0, 1, … case.steps: every value, the loss and every gradient, then an SGD step."""
+def steps(case: GraphCase, anchor: Callable[[int], Step] | None = None) -> Iterator[Step]:
+    """Step 0, 1, … case.steps: every value, the loss and every gradient, then an SGD step.
+
+    With `anchor` (another engine's recording of step t), step t's pass and update start from its
+    trainable values, as reference/training.py explains; what this engine made is what it records."""
     values = {name: np.array(value) for name, value in case.values.items()}
     for step in range(case.steps + 1):
+        recorded = {("param", name): values[name] for name in case.trainable}
+        if anchor is not None:
+            values = {**values, **anchor(step).params()}
         tape, named = record(case, values)
         output = named[case.output]
         with np.errstate(all="ignore"):
             tape.backward(output, case.gradient)
-        recorded = {("param", name): values[name] for name in case.trainable}
         recorded.update({("value", node.name): named[node.name].data for node in case.nodes})
         recorded[("loss", "")] = np.asarray(differentiated(case, output.data))
         for name in case.differentiable:
@@ -64,5 +69,6 @@ def steps(case: GraphCase) -> Iterator[Step]:
             recorded[("grad", name)] = np.zeros_like(named[name].data) if grad is None else grad
         yield Step(np.zeros(0, dtype=np.int64), recorded)
         if step < case.steps:
+            values = dict(values)
             for name in case.trainable:
                 values[name], _ = sgd_update(values[name], recorded[("grad", name)], {}, lr=case.learning_rate)

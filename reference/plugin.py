@@ -35,9 +35,14 @@ class Implementation:
     functions: dict[str, Callable]  # the building blocks it defines
     helpers: list[str]  # its other public functions: not building blocks, not used
 
+    renewable: bool = False  # loaded from a file: it can be imported again, as an independent copy
+
     @property
     def blocks(self) -> Blocks:
-        return REFERENCE.with_overrides(self.functions)
+        blocks = REFERENCE.with_overrides(self.functions)
+        if self.renewable:
+            blocks.renew = lambda: load_implementation(self.source).blocks
+        return blocks
 
 
 def import_module(source: str | Path | ModuleType) -> tuple[ModuleType, str]:
@@ -111,4 +116,4 @@ def load_implementation(source: str | Path | ModuleType) -> Implementation:
                         "(Check your own implementation)")
     if problems:
         raise PluginError(shown, problems)
-    return Implementation(shown, functions, helpers)
+    return Implementation(shown, functions, helpers, renewable=isinstance(source, str | Path) and Path(source).is_file())

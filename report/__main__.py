@@ -125,6 +125,7 @@ def run(arguments: argparse.Namespace) -> int:
         start_forkserver()
     from report.catalog import check_all
     from report.tables import exit_code, run_cases
+    from report.tolerances import PUBLISHED_ULPS
     from report.write import CaseWriter, detail_columns, write_report
     with ReportFolder(out) as folder:
         writer = CaseWriter(folder.staging, folder.out, frozenset(arguments.formats), arguments.digits,
@@ -142,7 +143,8 @@ def run(arguments: argparse.Namespace) -> int:
     for row in tables.summary.itertuples():
         if row.verdict != "invalid" and row.compared:
             print(f"{row.verdict:9} {row.case}  ({row.compared:,} values, max {row.max_ulps:.0f} ulps, "
-                  f"published {fraction(row.expectations_passed, row.expectations_total)})"
+                  f"published {fraction(row.expectations_passed, row.expectations_total)}"
+                  + (f", {row.expectations_to_ulps} to {PUBLISHED_ULPS} ulps" if row.expectations_to_ulps else "") + ")"
                   + (f"  yours: {row.yours_verdict}" if implementation else "")
                   + (f"  {row.message}" if row.message else ""))
     if implementation is not None and implementation.helpers:

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from cases import Case, Step, format_index
-from report.first_wrong import FirstWrong, phase_before
-from report.tolerances import engines_agree
+from report.first_wrong import FirstWrong, TorchOff, phase_before
+from report.tolerances import CANCELLATION, engines_agree
 
 DETAIL_COLUMNS = ["case", "step", "quantity", "param", "index", "reference", "oracle",
                   "abs_err", "rel_err", "ulps", "tolerance", "ok"]
@@ -32,23 +32,18 @@ FULL_TABLE_LIMIT = 200_000  # recorded numbers per case above which details keep
 MAX_DISAGREEING_ROWS = 100_000
 
 
-def ulp_distance(a: np.ndarray, b: np.ndarray, dtype: str) -> np.ndarray:
-    """Number of representable `dtype` values between a and b (NaN where either is not finite)."""
-    float_type = np.dtype(dtype)
-    int_type = np.int64 if float_type == np.float64 else np.int32
-    unsigned = np.uint64 if float_type == np.float64 else np.uint32
-    a_bits = np.asarray(a, dtype=float_type).view(int_type)
-    b_bits = np.asarray(b, dtype=float_type).view(int_type)
-    # Map the sign-magnitude bit patterns onto one ordered integer line (−0 and +0 coincide).
-    magnitude = np.iinfo(int_type).max
-    a_line = np.where(a_bits < 0, -(a_bits & magnitude), a_bits)
-    b_line = np.where(b_bits < 0, -(b_bits & magnitude), b_bits)
-    # Subtract as unsigned: the true distance always fits, even across zero.
-    high, low = np.maximum(a_line, b_line), np.minimum(a_line, b_line)
-    with np.errstate(over="ignore"):  # only where a value is not finite, and those become NaN below
-        distance = (high.view(unsigned) - low.view(unsigned)).astype(np.float64)
-    finite = np.isfinite(np.asarray(a, dtype=np.float64)) & np.isfinite(np.asarray(b, dtype=np.float64))
-    return np.where(finite, distance, np.nan)
+def ulps_at_scale(a: np.ndarray, b: np.ndarray, scale: np.ndarray | float, dtype: str) -> np.ndarray:
+    """|a − b| in units in the last place of `dtype` at `scale`, the largest |torch| of the array each
+    element belongs to: a value's own ulps near zero are tiny (0.0 against −1.39e-17 is 4e18 of them),
+    so the distance is counted where the array's rounding happens. NaN where either is not finite, or
+    where the array is all zeros in torch and the values differ (abs_err says how much)."""
+    a64, b64 = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = np.asarray(scale, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        difference = np.abs(a64 - b64)
+        unit = np.spacing(scale.astype(np.dtype(dtype))).astype(np.float64)
+        counted = np.where(difference == 0, 0.0, np.where(scale > 0, difference / unit, np.nan))
+    return np.where(np.isfinite(a64) & np.isfinite(b64), counted, np.nan)
 
 
 def agrees(values: np.ndarray, oracle: np.ndarray, tolerance: np.ndarray | float) -> np.ndarray:
@@ -63,6 +58,13 @@ def array_scale(array: np.ndarray) -> float:
     finite = magnitudes[np.isfinite(magnitudes)]
     return float(finite.max()) if finite.size else 0.0
 
+
+
+def layout_index(layout: "Layout", segment: int, position: int) -> str:
+    """The index, as "0,1", of flat position `position` within its array (number `segment` of the layout)."""
+    shape = layout.shapes[segment]
+    index = np.unravel_index(position - layout.starts[segment], shape) if shape else ()
+    return format_index(tuple(int(i) for i in index))
 
 
 @dataclass
@@ -132,6 +134,8 @@ class Comparison:
     compared: int = 0
     missing: dict[str, set] = field(default_factory=dict)
     disagreeing_rows: int = 0
+    arbiter: Callable[[int], Step] | None = None  # float32: torch's float64 value of step t (report/arbiter.py)
+    torch_off: dict[str, TorchOff] = field(default_factory=dict)  # witness -> where torch's float32 value was the one off
 
     def __post_init__(self) -> None:
         self.tolerance = engines_agree(self.case)
@@ -185,13 +189,47 @@ class Comparison:
             if name != "yours":  # a missing array is a disagreement; a whole pass of your own need not give every one
                 present[:] = True
             ok = agrees(value, truth, per_element)
+            float64 = None
+            if self.arbiter is not None and not ok.all():
+                ok, float64 = self.judged_in_float64(t, layout, name, value, truth, ok)
             found[name] = (value, ok, present)
-            self.record_arrays(t, layout, name, value, truth, ok, present, scale, tolerance)
+            self.record_arrays(t, layout, name, value, truth, ok, present, scale, tolerance, float64)
         self.compared += truth.size
-        self.record_elements(t, layout, truth, per_element, found)
+        self.record_elements(t, layout, truth, per_element, np.repeat(scale, layout.sizes), found)
+
+    def judged_in_float64(self, t: int, layout: Layout, name: str, value: np.ndarray, truth: np.ndarray,
+                          ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A float32 witness judged by torch's float64 value of the step (report/arbiter.py): an element
+        is fine within its array's bound: the float32 tolerance at the float64 array's scale, plus
+        CANCELLATION × how far beyond it torch's own float32 values are from float64 in that array.
+        Returns (ok, the float64 values); where an element that disagreed with torch's float32 value
+        is fine so, the first is kept in `torch_off`."""
+        float64 = layout.flat(self.arbiter(t))
+        starts = layout.starts
+        magnitude = np.abs(float64)
+        scale = np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), starts)
+        atol, rtol = self.tolerance
+        with np.errstate(invalid="ignore", over="ignore"):
+            ours, torchs = np.abs(value - float64), np.abs(truth - float64)
+            torch_error = np.maximum.reduceat(np.where(np.isfinite(torchs), torchs, 0.0), starts)
+            tolerance = atol + rtol * scale
+            bound = np.repeat(tolerance + CANCELLATION * np.maximum(torch_error - tolerance, 0.0), layout.sizes)
+            fine = np.isfinite(value) & np.isfinite(float64) & (ours <= bound)
+        rescued = np.flatnonzero(~ok & fine)
+        if rescued.size and name not in self.torch_off:
+            position = int(rescued[0])
+            segment = int(layout.segment(np.array([position]))[0])
+            quantity, key = layout.items[segment]
+            self.torch_off[name] = TorchOff(name, t, quantity, key, layout_index(layout, segment, position),
+                                            float(value[position]), float(truth[position]), float(float64[position]),
+                                            float(tolerance[segment]), int(rescued.size))
+        elif rescued.size:
+            self.torch_off[name].count += int(rescued.size)
+        return ok | fine, float64
 
     def record_arrays(self, t: int, layout: Layout, name: str, value: np.ndarray, truth: np.ndarray, ok: np.ndarray,
-                      present: np.ndarray, scale: np.ndarray, tolerance: np.ndarray) -> None:
+                      present: np.ndarray, scale: np.ndarray, tolerance: np.ndarray,
+                      float64: np.ndarray | None = None) -> None:
         """Each array's figures for this step, folded into its totals over the steps."""
         starts = layout.starts
         with np.errstate(invalid="ignore"):
@@ -201,7 +239,7 @@ class Comparison:
         max_abs = np.maximum.reduceat(np.where(finite, difference, np.inf), starts)  # inf if any is not finite
         with np.errstate(divide="ignore", invalid="ignore"):
             normwise = np.where(largest == 0, 0.0, np.where(scale > 0, largest / scale, np.inf))
-        ulps = ulp_distance(value, truth, self.case.dtype)
+        ulps = ulps_at_scale(value, truth, np.repeat(scale, layout.sizes), self.case.dtype)
         max_ulps = np.maximum.reduceat(np.where(np.isnan(ulps), -1.0, ulps), starts)
         bad = np.add.reduceat((~ok).astype(np.int64), starts)
         bad[~present] = 0
@@ -225,19 +263,19 @@ class Comparison:
         position = int(np.flatnonzero(~ok & np.repeat(present, layout.sizes))[0])
         segment = int(layout.segment(np.array([position]))[0])
         quantity, key = layout.items[segment]
-        index = np.unravel_index(position - layout.starts[segment], layout.shapes[segment]) if layout.shapes[segment] else ()
         self.first[name] = FirstWrong(
-            name, t, quantity, key, format_index(tuple(int(i) for i in index)), float(value[position]),
+            name, t, quantity, key, layout_index(layout, segment, position), float(value[position]),
             float(truth[position]), float(tolerance[segment]), phase_before(self.case, t, quantity),
-            consequences=count - 1)
+            consequences=count - 1, float64=None if float64 is None else float(float64[position]))
 
-    def record_elements(self, t: int, layout: Layout, truth: np.ndarray, tolerance: np.ndarray, found: dict) -> None:
+    def record_elements(self, t: int, layout: Layout, truth: np.ndarray, tolerance: np.ndarray, scale: np.ndarray,
+                        found: dict) -> None:
         """details: every element while the case is small, else the disagreeing ones; every
         element of every step to `every_number` when it is given."""
         everything = self.full_table or self.every_number is not None
         if everything:
             positions = np.arange(truth.size)
-            chunk = self.chunk(t, layout, positions, layout.every_label, truth, tolerance, found)
+            chunk = self.chunk(t, layout, positions, layout.every_label, truth, tolerance, scale, found)
             if self.every_number is not None:
                 self.every_number(self.table(chunk))
             if self.full_table:
@@ -252,14 +290,15 @@ class Comparison:
             return
         positions = np.flatnonzero(keep)
         self.disagreeing_rows += positions.size
-        self.chunks.append(self.chunk(t, layout, positions, layout.labels(positions), truth, tolerance, found))
+        self.chunks.append(self.chunk(t, layout, positions, layout.labels(positions), truth, tolerance, scale, found))
 
     def chunk(self, t: int, layout: Layout, positions: np.ndarray, labels: tuple, truth: np.ndarray,
-              tolerance: np.ndarray, found: dict) -> dict[str, np.ndarray]:
-        """The rows of one step at `positions`, as columns (labels, the oracle, each witness's value and ok)."""
+              tolerance: np.ndarray, scale: np.ndarray, found: dict) -> dict[str, np.ndarray]:
+        """The rows of one step at `positions`, as columns (labels, the oracle, its array's scale, each
+        witness's value and ok)."""
         quantity, key, index = labels
         columns = {"step": np.full(positions.size, t), "quantity": quantity, "param": key, "index": index,
-                   "oracle": truth[positions], "tolerance": tolerance[positions]}
+                   "oracle": truth[positions], "tolerance": tolerance[positions], "scale": scale[positions]}
         for name in self.witnesses:
             witness = found.get(name)
             if witness is not None:
@@ -292,13 +331,13 @@ class Comparison:
         table["oracle"] = oracle
         table["abs_err"] = np.where(finite, abs_err, np.nan)
         table["rel_err"] = np.where(finite, rel_err, np.nan)
-        table["ulps"] = ulp_distance(reference, oracle, self.case.dtype)
+        table["ulps"] = ulps_at_scale(reference, oracle, joined["scale"], self.case.dtype)
         table["tolerance"] = joined["tolerance"]
         table["ok"] = joined.get("ok:reference", np.zeros(len(oracle))) == 1
         for name, (value, ulps, ok) in WITNESS_COLUMNS.items():
             if name in self.witnesses:
                 table[value] = joined[f"value:{name}"]
-                table[ulps] = ulp_distance(joined[f"value:{name}"], oracle, self.case.dtype)
+                table[ulps] = ulps_at_scale(joined[f"value:{name}"], oracle, joined["scale"], self.case.dtype)
                 flags = joined[f"ok:{name}"]
                 table[ok] = pd.array(np.where(np.isnan(flags), None, flags == 1), dtype="boolean")
         return table

@@ -8,10 +8,10 @@ kink of the loss (`kink`) witnesses nothing — the loss has no derivative there
 import numpy as np
 import pandas as pd
 
-from cases import Case, Step, format_index
+from cases import Case, GraphCase, Step, format_index
 from reference.finite_differences import Differences
 from report.comparison import array_scale
-from report.tolerances import across_a_kink, engines_agree, finite_difference_tolerance
+from report.tolerances import EPSILON, across_a_kink, engines_agree, finite_difference_tolerance, loss_rounding
 
 FD_DETAIL_COLUMNS = ["finite_diff", "fd_abs_err", "fd_tolerance", "fd_ok"]  # beside step 0's gradients in details.csv
 FD_COLUMNS = ["case", "quantity", "param", "index", "finite_diff", "oracle", "fd_abs_err", "fd_tolerance", "fd_ok",
@@ -28,6 +28,9 @@ def compare(case: Case, differences: Differences, oracle: Step) -> pd.DataFrame:
     """One row per checked element, then one per direction (index "direction")."""
     grads = oracle_gradients(oracle)
     atol, rtol = engines_agree(case)
+    graph = isinstance(case, GraphCase)
+    x = None if graph or case.index_inputs else case.x[oracle.batch]
+    rounding = loss_rounding(oracle.values, x, 0 if graph else len(case.layers))
     checked = {}
     for difference in differences.elements:
         checked[difference.array] = checked.get(difference.array, 0) + 1
@@ -39,8 +42,8 @@ def compare(case: Case, differences: Differences, oracle: Step) -> pd.DataFrame:
             truth, scale, index = float((grad * direction).sum()), float(np.abs(grad).sum()), "direction"
         else:
             truth, scale, index = float(grad[difference.index]), array_scale(grad), format_index(difference.index)
-        tolerance = finite_difference_tolerance(difference.value, difference.value_2h, difference.step,
-                                                difference.size, difference.loss, atol, rtol, scale)
+        tolerance = finite_difference_tolerance(difference.value, difference.value_2h, difference.step, difference.size,
+                                                max(rounding, EPSILON * difference.loss), atol, rtol, scale)
         error = abs(difference.value - truth)
         within = bool(np.isfinite(difference.value) and np.isfinite(truth) and error <= tolerance)
         kink = not within and across_a_kink(difference.one_sided, tolerance)

@@ -34,6 +34,7 @@ class FirstWrong:
     hint: str = ""  # the classic mistake that explains it, if one fits (report/diagnose.py)
     evidence: str = ""
     counted_to: int | None = None  # the run stopped after this step: consequences counted up to it
+    float64: float | None = None  # float32 runs: torch's float64 value of the same step (report/arbiter.py)
 
     def describe(self, case: Case, digits: int | None = None) -> str:
         """One line: where, both values, the hint, what agreed before it, how much followed.
@@ -55,6 +56,9 @@ class FirstWrong:
         text = (f"{case.name}: first wrong number: {where(self.quantity, self.key, self.index)} at step {self.step} "
                 f"({symbol}): {label} {shown(self.value, digits)}, torch {shown(self.oracle, digits)} "
                 f"(tolerance {self.tolerance:.2g})")
+        if self.float64 is not None:
+            text += (f"; torch in float64 gives {shown(self.float64, digits)}: {label} is the farther from it "
+                     f"(off by {abs(self.value - self.float64):.2g}, torch's float32 by {abs(self.oracle - self.float64):.2g})")
         if not (np.isfinite(self.value) and np.isfinite(self.oracle)):
             text += " — not a finite number"
         if self.hint:
@@ -65,6 +69,38 @@ class FirstWrong:
             if self.counted_to is not None:
                 text += f" (counted to step {self.counted_to})"
         return text
+
+
+@dataclass
+class TorchOff:
+    """Where a float32 witness disagreed with torch's float32 value, but is no farther from torch's own
+    float64 value of the step than float32 can be there (report/arbiter.py): rounding, not a mistake."""
+
+    witness: str
+    step: int
+    quantity: str
+    key: str
+    index: str
+    value: float
+    oracle: float
+    float64: float
+    tolerance: float  # the float32 tolerance at the float64 array's scale
+    count: int  # elements of this witness judged so
+
+    def describe(self, case: Case) -> str:
+        label = {"reference": "the reference", "tape": "the tape", "yours": "yours"}[self.witness]
+        more = f" (and {self.count - 1} more)" if self.count > 1 else ""
+        ours, torchs = abs(self.value - self.float64), abs(self.oracle - self.float64)
+        if ours <= self.tolerance < torchs:
+            judged = f"torch's float32 value is the one off ({torchs:.2g} from float64, {label} {ours:.2g})"
+        elif ours <= self.tolerance:
+            judged = (f"both are within the float32 tolerance {self.tolerance:.2g} of float64 ({label} {ours:.2g}, "
+                      f"torch {torchs:.2g}), in opposite directions")
+        else:
+            judged = (f"both are as far from float64 as float32 gets on this array ({label} {ours:.2g}, torch "
+                      f"{torchs:.2g}): a value formed by cancellation")
+        return (f"{case.name}: {where(self.quantity, self.key, self.index)} at step {self.step}{more}: {label} "
+                f"{self.value!r}, torch {self.oracle!r}, torch in float64 {self.float64!r} — {judged}; not a mistake")
 
 
 def shown(value: float, digits: int | None) -> str:

@@ -24,6 +24,7 @@ from report.page_tables import (
     witness_table,
 )
 from report.run import CaseResult
+from report.tolerances import PUBLISHED_ULPS
 
 MAX_BATCHES_SHOWN = 8
 
@@ -81,15 +82,14 @@ def row_ranges(rows) -> str:
 def verdict_text(result: CaseResult) -> str:
     case = result.case
     expected = result.expectations
-    checkable = expected[expected["checkable"]] if len(expected) else expected
-    not_checkable = len(expected) - len(checkable)
-    published = (f"published numbers reproduced: {fraction(int(checkable['ok'].sum()), len(checkable))}"
-                 if len(checkable) else "no published numbers to reproduce")
+    to_ulps = int(expected["to_ulps"].sum()) if len(expected) else 0
+    published = (f"published numbers reproduced: {fraction(int(expected['ok'].sum()), len(expected))}"
+                 if len(expected) else "no published numbers to reproduce")
     text = (f"**Verdict: {result.verdict}.** {plural(result.compared, 'number')} compared over "
             f"{plural(case.steps + 1, 'recorded step')} ({case.dtype}); {published}.")
-    if not_checkable:
-        text += (f" {plural(not_checkable, 'published number')} not checkable in {case.dtype} "
-                 "(finer than the precision can show; listed below).")
+    if to_ulps:
+        text += (f" {plural(to_ulps, 'published number')} printed finer than {case.dtype} can show, checked to "
+                 f"{PUBLISHED_ULPS} ulps.")
     if "yours" in result.witnesses:
         text += f" **Your implementation: {result.yours_verdict}.**"
     return text

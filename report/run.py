@@ -5,6 +5,15 @@ implementation each produce one step at a time; each step is compared at once an
 except the steps the case page prints (0, 1 and the last) and every step's loss. Finite
 differences run once, at step 0. Nothing here computes the model: it calls the engines.
 
+Every witness is compared one step at a time from the same starting point: its step t + 1 is
+computed from torch's parameters, running statistics and optimizer state at step t (`Anchors`),
+so the check of a step sees that step's rounding and nothing earlier — over hundreds of steps,
+training amplifies rounding differences until a tolerance fitted on one CPU fails on the next,
+and a mistake made at step 230 is still found at step 230. The reference also runs on its own
+(and so does your implementation, a second, independent copy of it): each engine's own trajectory
+is what its published numbers are checked against and what the pages show, and how far it drifts
+from torch's is measured (report/drift.py) and reported, never judged.
+
 On a small network each engine runs a block of steps before the next engine takes over (up to
 AHEAD steps, at most AHEAD_NUMBERS recorded numbers each): engines taking turns at every step
 evict each other's code and arrays from the processor's caches (Mazur's 10,000 steps: 12.2–12.6 s
@@ -26,13 +35,15 @@ import oracle
 import reference
 from cases import Case, GraphCase, Step
 from reference import finite_differences
-from reference.blocks import Blocks
+from reference.blocks import REFERENCE, Blocks
 from report import diagnose
 from report import differences as fd_compare
 from report import expectations as published
+from report.arbiter import Float64Arbiter
 from report.comparison import FULL_TABLE_LIMIT, Comparison
+from report.drift import Drift
 from report.extras import Extras, extras
-from report.first_wrong import FirstWrong
+from report.first_wrong import FirstWrong, TorchOff
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -70,6 +81,8 @@ class CaseResult:
     disagreeing: dict[str, int] = field(default_factory=dict)
     summary: dict | None = None  # the summary table's row (report/tables.py)
     files: list[str] = field(default_factory=list)  # files written for this case, when pages are written as it runs
+    drift: dict[str, Drift] = field(default_factory=dict)  # witness -> its own trajectory against torch, step by step
+    torch_off: dict[str, TorchOff] = field(default_factory=dict)  # float32: where torch's value was the one off
 
     def witness_agrees(self, witness: str) -> bool:
         return witness not in self.failures and self.disagreeing.get(witness, 0) == 0
@@ -77,7 +90,7 @@ class CaseResult:
     @property
     def published_ok(self) -> bool:
         table = self.expectations
-        return bool((table["ok"] | ~table["checkable"]).all()) if len(table) else True
+        return bool(table["ok"].all()) if len(table) else True
 
     @property
     def fd_ok(self) -> bool:
@@ -100,7 +113,7 @@ class CaseResult:
         if "yours" in self.failures:
             return "error"
         table = self.expectations
-        yours_published = bool((table["yours_ok"] | ~table["checkable"]).all()) if "yours_ok" in table else True
+        yours_published = bool(table["yours_ok"].all()) if "yours_ok" in table else True
         return "agree" if self.witness_agrees("yours") and yours_published else "DISAGREE"
 
     def message(self, limit: int = 3) -> str:
@@ -117,7 +130,7 @@ class CaseResult:
                          f"{row.quantity} {row.param}[{row['index']}]: finite difference {float(row.finite_diff)!r}, "
                          f"torch {float(row.oracle)!r}, off by {row.fd_abs_err:.3g} (tolerance {row.fd_tolerance:.3g})")
         table = self.expectations
-        wrong = table[~table["ok"] & table["checkable"]] if len(table) else table
+        wrong = table[~table["ok"]] if len(table) else table
         for row in wrong.head(limit).itertuples():
             off = max(row.reference_err, row.oracle_err)
             parts.append(f"published {row.name} at step {row.step} = {row.published!r}, engines give "
@@ -126,6 +139,7 @@ class CaseResult:
             parts.append(f"… {len(wrong) - limit} more published numbers not reproduced")
         if self.extras is not None and not self.extras.ok:
             parts.append(self.extras.problem)
+        parts.extend(off.describe(self.case) for off in self.torch_off.values())
         return "; ".join(parts)
 
     @property
@@ -172,6 +186,43 @@ def in_blocks(engines: dict[str, Iterator[Step]], last: int, seconds: dict[str, 
         yield produced
 
 
+class Anchors:
+    """torch's recording of each step, for the witnesses that start every step from it."""
+
+    def __init__(self) -> None:
+        self.recorded: dict[int, Step] = {}
+
+    def follow(self, engine: Iterator[Step]) -> Iterator[Step]:
+        """The oracle's steps, each kept until `forget` (the oracle runs before the witnesses in every block)."""
+        for t, step in enumerate(engine):
+            self.recorded[t] = step
+            yield step
+
+    def __call__(self, t: int) -> Step:
+        return self.recorded[t]
+
+    def forget(self, t: int) -> None:
+        """Step t + 1 has been compared: no witness starts from step t again, nor does the float64
+        arbiter (report/arbiter.py) take an update from it."""
+        self.recorded.pop(t, None)
+
+
+FREE = "free:"  # before a witness's name: that witness on its own trajectory (published numbers, drift, pages)
+
+
+def own_trajectories(case: Case | GraphCase, witnesses: list[str], implementation: Blocks | None) -> dict[str, Blocks]:
+    """The witnesses that also run on their own, each with the building blocks it runs on: the reference;
+    your implementation when a fresh, independent copy of it can be loaded (`Blocks.renew`: your code may
+    keep state between calls, so the copy that runs on its own must not share it). At step 0 a run
+    from torch's state is the own trajectory, so a case of no updates needs none."""
+    if case.steps == 0:
+        return {}
+    chosen = {"reference": REFERENCE} if "reference" in witnesses else {}
+    if "yours" in witnesses and implementation is not None and implementation.renew is not None:
+        chosen["yours"] = implementation.renew()
+    return chosen
+
+
 def kept_steps(case: Case) -> set[int]:
     return {0, min(1, case.steps), case.steps}
 
@@ -189,21 +240,26 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     number, a step at a time (report/every_number.py).
     """
     graph = isinstance(case, GraphCase)  # a circuit: the tape is its reference, and no blocks of yours replace it
-    engines: dict[str, Iterator[Step]] = {"oracle": oracle.steps(case)}
+    anchors = Anchors()
+    engines: dict[str, Iterator[Step]] = {"oracle": anchors.follow(oracle.steps(case))}
     if not only_yours:
-        engines["reference"] = reference.steps(case)
+        engines["reference"] = reference.steps(case, anchor=anchors)
     if witnesses and not only_yours and not graph:
-        engines["tape"] = reference.steps(case, mode="tape")
+        engines["tape"] = reference.steps(case, mode="tape", anchor=anchors)
     if implementation is not None and not graph:
-        engines["yours"] = reference.steps(case, blocks=implementation)
+        engines["yours"] = reference.steps(case, blocks=implementation, anchor=anchors)
     for name, steps in (recorded or {}).items():
-        engines[name] = iter(steps)
+        engines[name] = anchors.follow(iter(steps)) if name == "oracle" else iter(steps)
     names = [name for name in engines if name != "oracle"]
-    comparison = Comparison(case, names, every_number=every_number)  # full or not: decided at step 0, by size
+    for name, blocks in own_trajectories(case, names, implementation).items():
+        engines[FREE + name] = reference.steps(case, blocks=blocks)
+    drift: dict[str, Drift] = {}
+    arbiter = Float64Arbiter(case, anchors) if case.dtype != "float64" else None
+    comparison = Comparison(case, names, every_number=every_number, arbiter=arbiter)  # full or not: decided at step 0
     seconds: dict[str, float] = {}
     failures: dict[str, str] = {}
     kept: dict[int, dict[str, Step]] = {}
-    losses: dict[str, list[float]] = {name: [] for name in engines}
+    losses: dict[str, list[float]] = {name: [] for name in engines if not name.startswith(FREE)}
     expectations = []
     by_step: dict[int, list] = {}
     for expect in case.expects:
@@ -220,14 +276,23 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
                 step[name] = recording
                 continue
             error = recording
-            if name in ("oracle", "reference"):
-                raise EngineFailure(case, name, error) from error
-            failures[name] = f"stopped at step {t}: {type(error).__name__}: {error}" \
-                if not isinstance(error, reference.BlockError) else f"stopped at step {t}: {error}"
+            if name in ("oracle", "reference", FREE + "reference"):
+                raise EngineFailure(case, name.removeprefix(FREE), error) from error
+            where = "on its own trajectory, " if name.startswith(FREE) else ""
+            failures[name.removeprefix(FREE)] = f"{where}stopped at step {t}: {type(error).__name__}: {error}" \
+                if not isinstance(error, reference.BlockError) else f"{where}stopped at step {t}: {error}"
         if t == 0:
             recorded = sum(np.size(v) for v in step["oracle"].values.values()) * (case.steps + 1)
             comparison.full_table = recorded <= FULL_TABLE_LIMIT if full_table is None else full_table
         comparison.add(t, step["oracle"], {name: step.get(name) for name in names})
+        anchors.forget(t - 1)
+        own = dict(step)  # each engine's own trajectory: published numbers, losses and pages
+        for name in [n for n in step if n.startswith(FREE)]:
+            free = own.pop(name)
+            del step[name]
+            if name.removeprefix(FREE) in own:
+                own[name.removeprefix(FREE)] = free
+                drift.setdefault(name.removeprefix(FREE), Drift()).add(t, free, step["oracle"])
         window[t] = step
         window.pop(t - 3, None)
         for name, first in comparison.first.items():
@@ -241,13 +306,13 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
         if only_yours and "yours" in comparison.first and "yours" not in pending:
             break
         for expect in by_step.get(t, []):
-            expectations.extend(published.check(case, expect, step))
-        for name, recording in step.items():
+            expectations.extend(published.check(case, expect, own))
+        for name, recording in own.items():
             losses[name].append(recording.loss)
         if t in keep:
-            kept[t] = step
+            kept[t] = own
         if t == 0 and witnesses and not only_yours:
-            differences = finite_difference_check(case, step["oracle"], progress)
+            differences = finite_difference_check(case, step["oracle"] if arbiter is None else arbiter(0), progress)
         if progress is not None:
             progress("steps", t + 1, case.steps + 1)
 
@@ -261,7 +326,7 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
         seconds=seconds, full_table=comparison.full_table, compared=comparison.compared, failures=failures,
         missing={k: sorted(map(str, v)) for k, v in comparison.missing.items() if v},
         extras=extras(case, kept[0]) if witnesses and not only_yours and not graph else None,
-        disagreeing=comparison.disagreeing)
+        disagreeing=comparison.disagreeing, drift=drift, torch_off=comparison.torch_off)
 
 
 def explain_first(case: Case | GraphCase, first: FirstWrong, window: dict[int, dict[str, Step]], witness: str) -> None:
@@ -282,6 +347,9 @@ def with_finite_differences(details: pd.DataFrame, differences: pd.DataFrame) ->
 
 
 def finite_difference_check(case: Case | GraphCase, oracle_step: Step, progress: Progress | None) -> pd.DataFrame:
+    """Central differences (always in float64) against torch's gradients of step 0 — in a float32 case,
+    torch's float64 gradients of the same parameters (report/arbiter.py): a difference witnesses the
+    derivative, and float32's rounding of it is the engines' comparison's concern."""
     batch = oracle_step.batch
     with np.errstate(all="ignore"):  # a diverging case gives inf/nan: reported, not warned about
         if isinstance(case, GraphCase):
@@ -291,4 +359,4 @@ def finite_difference_check(case: Case | GraphCase, oracle_step: Step, progress:
                                                            case.targets[batch], fd_compare.oracle_gradients(oracle_step))
     if progress is not None:
         progress("finite differences", 1, 1)
-    return fd_compare.compare(case, found, oracle_step)
+    return fd_compare.compare(case.with_dtype("float64"), found, oracle_step)

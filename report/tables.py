@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from report.write import CaseWriter
 
 SUMMARY_COLUMNS = ["case", "title", "dtype", "steps", "compared", "max_abs_err", "max_rel_err", "max_normwise_err",
-                   "max_ulps", "expectations_passed", "expectations_total", "expectations_not_checkable",
+                   "max_ulps", "expectations_passed", "expectations_total", "expectations_to_ulps",
                    "reference_s", "oracle_s", "verdict", "message", "tape_max_ulps", "fd_checked",
-                   "fd_max_err_ratio", "yours_verdict", "yours_max_ulps"]
+                   "fd_max_err_ratio", "yours_verdict", "yours_max_ulps", "drift", "drift_growth"]
 
 
 @dataclass
@@ -80,7 +80,6 @@ def summary_row(result: CaseResult) -> dict:
     details = result.details
     fd = result.finite_differences
     expected = result.expectations
-    checkable = expected[expected["checkable"]] if len(expected) else expected
 
     def largest(frame: pd.DataFrame, column: str) -> float:
         values = frame[column].to_numpy(dtype=np.float64) if len(frame) else np.array([])
@@ -88,20 +87,22 @@ def summary_row(result: CaseResult) -> dict:
         return float(finite.max()) if finite.size else np.nan
 
     yours = arrays[arrays["witness"] == "yours"]
+    drift = result.drift.get("reference")
     return {
         "case": result.case.name, "title": result.case.title, "dtype": result.case.dtype, "steps": result.case.steps,
         "compared": result.compared, "max_abs_err": largest(ours, "max_abs_err"),
         "max_rel_err": largest(details, "rel_err") if result.full_table else np.nan,
         "max_normwise_err": largest(ours, "max_normwise_err"), "max_ulps": largest(ours, "max_ulps"),
-        "expectations_passed": int(checkable["ok"].sum()) if len(checkable) else 0,
-        "expectations_total": len(checkable),
-        "expectations_not_checkable": len(expected) - len(checkable),
+        "expectations_passed": int(expected["ok"].sum()) if len(expected) else 0,
+        "expectations_total": len(expected),
+        "expectations_to_ulps": int(expected["to_ulps"].sum()) if len(expected) else 0,
         "reference_s": result.seconds.get("reference", np.nan), "oracle_s": result.seconds.get("oracle", np.nan),
         "verdict": result.verdict, "message": result.message(),
         "tape_max_ulps": largest(arrays[arrays["witness"] == "tape"], "max_ulps"),
         "fd_checked": len(fd),
         "fd_max_err_ratio": largest(fd.assign(ratio=fd["fd_abs_err"] / fd["fd_tolerance"]), "ratio") if len(fd) else np.nan,
         "yours_verdict": result.yours_verdict, "yours_max_ulps": largest(yours, "max_ulps") if len(yours) else np.nan,
+        "drift": drift.largest if drift else np.nan, "drift_growth": drift.growth if drift else np.nan,
     }
 
 
@@ -109,14 +110,14 @@ def failed_row(failure: EngineFailure) -> dict:
     row = {column: np.nan for column in SUMMARY_COLUMNS}
     row.update(case=failure.case.name, title=failure.case.title, dtype=failure.case.dtype, steps=failure.case.steps,
                compared=0, expectations_passed=0, expectations_total=len(failure.case.expects),
-               expectations_not_checkable=0, verdict="DISAGREE", message=failure.message, yours_verdict="")
+               expectations_to_ulps=0, verdict="DISAGREE", message=failure.message, yours_verdict="")
     return row
 
 
 def invalid_row(error: CaseError) -> dict:
     row = {column: np.nan for column in SUMMARY_COLUMNS}
     row.update(case=Path(error.path).stem, title="", dtype="", verdict="invalid", message=str(error),
-               steps=0, compared=0, expectations_passed=0, expectations_total=0, expectations_not_checkable=0,
+               steps=0, compared=0, expectations_passed=0, expectations_total=0, expectations_to_ulps=0,
                yours_verdict="")
     return row
 
@@ -201,7 +202,7 @@ def gather(results: list[CaseResult], failures: list[EngineFailure], errors: lis
     rows = [r.summary for r in results] + [failed_row(f) for f in failures] + [invalid_row(e) for e in errors]
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
         {"steps": int, "compared": int, "expectations_passed": int, "expectations_total": int,
-         "expectations_not_checkable": int, "fd_checked": "Int64"})
+         "expectations_to_ulps": int, "fd_checked": "Int64"})
 
     def joined(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
         frames = [f for f in frames if len(f)]

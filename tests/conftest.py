@@ -34,11 +34,18 @@ _runs: dict[tuple[str, str, str], list[Step]] = {}
 
 
 def run(case: Case, engine: str) -> list[Step]:
-    """An engine's recording of a case ("reference", "tape" or "oracle"), computed once per session."""
+    """An engine's recording of a case, computed once per session: "oracle" (torch); "reference" or
+    "tape", each step started from torch's state at that step, as the report compares them
+    (report/run.py); "free", the reference on its own trajectory."""
     key = (case.path, case.dtype, engine)
     if key not in _runs:
-        _runs[key] = oracle.run(case) if engine == "oracle" else reference.run(
-            case, mode="tape" if engine == "tape" else "formulas")
+        if engine == "oracle":
+            _runs[key] = oracle.run(case)
+        elif engine == "free":
+            _runs[key] = reference.run(case)
+        else:
+            _runs[key] = reference.run(case, mode="tape" if engine == "tape" else "formulas",
+                                       anchor=run(case, "oracle").__getitem__)
     return _runs[key]
 
 

@@ -111,3 +111,46 @@ def test_a_case_failing_midway_leaves_no_file_the_marker_does_not_list(folder: P
     assert main([str(folder), "--out", str(out), "--jobs", "1", "--every-number"]) == 1
     assert foreign_files(out) == []  # so the next run may replace it
     assert main([str(folder), "--out", str(out), "--jobs", "1", "--every-number"]) == 1
+
+
+def test_no_library_warning_reaches_the_terminal(tmp_path: Path) -> None:
+    """A convolution fed from a CSV file (pandas hands back read-only arrays): the oracle copies every
+    array it gives torch, so torch has nothing to warn about ("The given NumPy array is not writable")."""
+    import os
+    import subprocess
+    import sys
+
+    rows = ["a,b,c,d,y"] + [f"{r},{r + 1},{2 * r},{r % 3},{r % 2}" for r in range(6)]
+    (tmp_path / "pixels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "conv.toml").write_text('''name = "csv-conv"
+title = "a 2 × 2 image per CSV row"
+[model]
+inputs = [1, 2, 2]
+[model.init]
+scheme = "kaiming_uniform"
+seed = 1
+[[model.layers]]
+type = "conv2d"
+out_channels = 2
+kernel_size = 2
+[[model.layers]]
+type = "flatten"
+[[model.layers]]
+units = 1
+activation = "sigmoid"
+[data]
+file = "pixels.csv"
+input_columns = ["a", "b", "c", "d"]
+target_columns = ["y"]
+[loss]
+name = "bce"
+[training]
+optimizer = "sgd"
+learning_rate = 0.1
+steps = 2
+''', encoding="utf-8")
+    finished = subprocess.run([sys.executable, "-m", "report", str(tmp_path / "conv.toml"), "--out", str(tmp_path / "out"),
+                               "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONWARNINGS": "default"})
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "Warning" not in finished.stderr, finished.stderr
