@@ -6,21 +6,22 @@
 Each mutant changes one operator or constant of one line of `reference/*.py` (+ ↔ −, × ↔ ÷,
 ** → ×, > ↔ ≥, < ↔ ≤, == ↔ !=, a number n → n + 1, a unary minus dropped), in a temporary copy of
 the committed code; the whole test suite runs on it (`pytest -x -n auto`) and the mutant is
-killed when a test fails. Written: the score, the time, and every survivor (file, line, change)
-to review — a survivor is either a missing test or an equivalent mutant (say which).
+killed when a test fails. The unchanged suite runs first: if it fails, nothing is scored.
+Written: the score, the time, and every survivor (file, line, change) to review — a survivor is
+either a missing test or an equivalent mutant (say which).
 """
 
 import argparse
 import ast
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from suite import ROOT, copy_of_main, require_a_passing_suite, run_suite
+
 SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
          ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
 SKIP = {"plugin.py", "mistakes.py", "__init__.py"}  # loading users' code and the catalog's wiring, not math
@@ -79,13 +80,11 @@ def all_mutants() -> list[Mutant]:
 def killed(mutant: Mutant) -> bool:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        copy_of_main(folder)
         path = folder / mutant.file
         path.write_text(mutate(path.read_text(encoding="utf-8"), mutant.number), encoding="utf-8")
         try:
-            done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "auto", "--tb=no",
-                                   "-p", "no:cacheprovider"], cwd=folder, capture_output=True, text=True, timeout=900)
+            done = run_suite(folder, "-x", "--tb=no", timeout=900)
         except subprocess.TimeoutExpired:
             return True  # a mutant that makes the suite hang is noticed
         return done.returncode != 0
@@ -103,6 +102,7 @@ def main() -> None:
                                                           key=lambda m: (m.file, m.line))
     if arguments.only:
         chosen = [m for m in mutants if f"{m.file}:{m.line} {m.change}" in arguments.only]
+    require_a_passing_suite()
     started, survivors, equivalent = time.perf_counter(), [], []
     for i, mutant in enumerate(chosen, 1):
         name = f"{mutant.file}:{mutant.line} {mutant.change}"

@@ -11,15 +11,13 @@ plant must match its line exactly once, so the script notices when the code it p
 changed.
 """
 
-import os
 import re
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from suite import copy_of_main, require_a_passing_suite, run_suite
 
 
 @dataclass(frozen=True)
@@ -66,11 +64,6 @@ BUGS = [
 ]
 
 
-def copy_of_main(folder: Path) -> None:
-    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-
-
 def plant(folder: Path, file: str, old: str, new: str) -> None:
     path = folder / file
     text = path.read_text(encoding="utf-8")
@@ -88,6 +81,7 @@ def failures(output: str) -> tuple[int, list[str]]:
 
 def main() -> None:
     every = "--all" in sys.argv[1:]
+    require_a_passing_suite()
     print(f"{'bug':52} {'caught':>7}  {'located':>7}  first failure")
     caught = located = 0
     for bug in BUGS:
@@ -97,9 +91,7 @@ def main() -> None:
             plant(folder, bug.file, bug.old, bug.new)
             for file, old, new in bug.also:
                 plant(folder, file, old, new)
-            done = subprocess.run([sys.executable, "-m", "pytest", "-n", "auto", "-p", "no:cacheprovider", "-q",
-                                   "-rfE", "--tb=line"], cwd=folder, capture_output=True, text=True,
-                                  env={**os.environ, "COLUMNS": "1000"})  # summary lines not cut to a terminal
+            done = run_suite(folder, "-rfE", "--tb=line")
         count, lines = failures(done.stdout)
         is_caught = done.returncode != 0 and count > 0
         locating = [line for line in lines if any(word in line for word in bug.where)]  # the test's name or its message

@@ -147,6 +147,16 @@ class Blocks:
         self.functions = functions
         self.owners = owners
         self.renew = renew
+        self.called: set[str] = set()  # the functions of yours called through this table (reference/network.py)
+
+    def tracked(self) -> "Blocks":
+        """The same table with a fresh record of which of your functions get called (one per case)."""
+        return Blocks(self.functions, self.owners, self.renew)
+
+    @property
+    def yours(self) -> list[str]:
+        """Your functions in this table, by name."""
+        return sorted(name for name, owner in self.owners.items() if owner == "yours")
 
     def __getitem__(self, name: str) -> Callable:
         return self.functions[name]
@@ -159,10 +169,6 @@ class Blocks:
 
     def with_overrides(self, functions: dict[str, Callable], owner: str = "yours") -> "Blocks":
         return Blocks({**self.functions, **functions}, {**self.owners, **{name: owner for name in functions}})
-
-    @property
-    def replaced(self) -> list[str]:
-        return sorted(name for name, owner in self.owners.items() if owner != "reference")
 
 
 REFERENCE = Blocks(dict(_FUNCTIONS), {name: "reference" for name in _FUNCTIONS})

@@ -57,6 +57,11 @@ def batch_norm_statistics_as_constants(grad_out: np.ndarray, x: np.ndarray, weig
     return layers.batch_norm_backward(grad_out, x, weight, None, mean, variance, training=False, eps=eps)[0]
 
 
+def layer_norm_without_weight(grad_out: np.ndarray, x: np.ndarray, normalized_shape, eps: float) -> np.ndarray:
+    """Layer norm's input gradient with grad_x̂ = grad_out, the weight γ left out (right only while γ = 1)."""
+    return layers.layer_norm_backward(grad_out, x, None, None, normalized_shape, eps=eps)[0]
+
+
 def running_var_biased(x: np.ndarray, running_var: np.ndarray, momentum: float) -> np.ndarray:
     """The running variance updated with the biased σ² that normalises, without torch's n/(n − 1)."""
     axes = (0,) if x.ndim == 2 else (0, 2, 3)

@@ -69,6 +69,7 @@ def call(blocks: Blocks, name: str, *arguments, **options):
     function = blocks.functions[name]
     if name not in blocks.owners or blocks.owners[name] == "reference":
         return function(*arguments, **options)
+    blocks.called.add(name)
     try:
         return function(*(a.copy() if isinstance(a, np.ndarray) else a for a in arguments), **options)
     except BlockError:

@@ -1,9 +1,11 @@
 """`backprop-report [PATH ...] [--out DIR] [--only NAME ...] [--format LIST] [--dtype float32] [--jobs N]`
 
-Exit codes: 0 every case agrees and reproduces its published numbers; 1 some case disagrees or
-a published number is not reproduced; 2 invalid input (a case file, an unknown --only name, no
-case found) or a refused --out; 3 an internal error (traceback in a log file); 130 interrupted
-(Ctrl-C or SIGTERM: temporary files removed, the previous report intact).
+Exit codes: 0 every case agrees and reproduces its published numbers (with --impl: every case that
+called a function of yours agrees); 1 some case disagrees or a published number is not reproduced;
+2 invalid input (a case file, an unknown --only name, no case found, an unusable --impl) or a refused
+--out; 3 an internal error (traceback in a log file); 4 with --impl, no case called any of your
+functions: nothing of yours was checked; 130 interrupted (Ctrl-C or SIGTERM: temporary files
+removed, the previous report intact).
 """
 
 import argparse
@@ -17,6 +19,7 @@ from pathlib import Path
 try:  # a Ctrl-C while these load (pandas, NumPy: a third of a second) is one line too; nothing is written yet
     from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
     from reference.plugin import PluginError, load_implementation
+    from report import exits
     from report.every_number import available as every_number_available
     from report.folder import DEFAULT_OUT, PARTIAL_OUT, OutputRefused, ReportFolder, check_out, write_error_log
     from report.format import DIGITS, FORMATS, fraction
@@ -30,8 +33,7 @@ except KeyboardInterrupt:
 # report.catalog, report.tables, report.write.
 
 PROJECT_FOLDERS = [Path(__file__).resolve().parent.parent / name for name in ("cases", "reference", "oracle", "report")]
-EXIT_CODES = "0 all agree; 1 a disagreement or an unreproduced published number; 2 invalid input or a refused --out; " \
-             "3 an internal error; 130 interrupted"
+EXIT_CODES = exits.SUMMARY
 
 
 class InvalidInput(Exception):
@@ -124,15 +126,15 @@ def run(arguments: argparse.Namespace) -> int:
     if min(arguments.jobs, len(cases)) > 1:
         start_forkserver()
     from report.catalog import check_all
-    from report.tables import exit_code, run_cases
+    from report.tables import exercised_by, exit_code, run_cases
     from report.tolerances import PUBLISHED_ULPS
     from report.write import CaseWriter, detail_columns, write_report
     with ReportFolder(out) as folder:
         writer = CaseWriter(folder.staging, folder.out, frozenset(arguments.formats), arguments.digits,
                             detail_columns(witnesses=True, implementation=implementation is not None))
-        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True, implementation=implementation,
-                           jobs=arguments.jobs, writer=writer, every_number=arguments.every_number)
         whole = not (arguments.paths or arguments.only or arguments.impl or arguments.dtype)
+        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True, implementation=implementation,
+                           jobs=arguments.jobs, writer=writer, every_number=arguments.every_number, blind_spots=whole)
         catalog = check_all(jobs=arguments.jobs) if whole else None
         write_report(tables, folder, arguments.formats, arguments.digits, catalog, writer)
         folder.commit()
@@ -147,10 +149,25 @@ def run(arguments: argparse.Namespace) -> int:
                   + (f", {row.expectations_to_ulps} to {PUBLISHED_ULPS} ulps" if row.expectations_to_ulps else "") + ")"
                   + (f"  yours: {row.yours_verdict}" if implementation else "")
                   + (f"  {row.message}" if row.message else ""))
-    if implementation is not None and implementation.helpers:
-        print(f"--impl {implementation.source}: not building blocks, not used: {', '.join(implementation.helpers)}")
+    if implementation is not None:
+        for line in exercised_lines(implementation.source, exercised_by(tables, sorted(implementation.functions))):
+            print(line)
+        if implementation.helpers:
+            print(f"--impl {implementation.source}: not building blocks, not used: {', '.join(implementation.helpers)}")
     print(f"report written to {out}")
     return exit_code(tables)
+
+
+def exercised_lines(source: str, called_by: dict[str, list[str]]) -> list[str]:
+    """Which cases called each of your functions; a function no case called; nothing of yours run at all."""
+    if not any(called_by.values()):
+        return [f"--impl {source}: no case called any of your functions ({', '.join(called_by)}): nothing of yours "
+                f"was checked (exit {exits.NOTHING_OF_YOURS_RAN}); run cases that use them"]
+    lines = []
+    for name, cases in called_by.items():
+        shown = ", ".join(cases[:6]) + (f", … ({len(cases)} cases)" if len(cases) > 6 else "")
+        lines.append(f"--impl {source}: {name}: " + (f"called by {shown}" if cases else "called by no case: not checked"))
+    return lines
 
 
 class Terminated(KeyboardInterrupt):
@@ -169,18 +186,18 @@ def main(argv: list[str] | None = None) -> int:
         return run(arguments)
     except KeyboardInterrupt:
         print(f"interrupted: nothing was written; {out} is as it was", file=sys.stderr)
-        return 130
+        return exits.INTERRUPTED
     except OutputRefused as error:
         print(f"refused: {error}", file=sys.stderr)
-        return 2
+        return exits.INVALID
     except InvalidInput as error:
         for line in error.lines:
             print(f"invalid: {line}", file=sys.stderr)
-        return 2
+        return exits.INVALID
     except Exception as error:  # a bug of this tool: one line here, the traceback in a file
         log = write_error_log(out, traceback.format_exc(), PROJECT_FOLDERS) or _temporary_log(traceback.format_exc())
         print(f"internal error: {type(error).__name__}: {error} (traceback in {log})", file=sys.stderr)
-        return 3
+        return exits.INTERNAL
     finally:
         signal.signal(signal.SIGTERM, previous)
 

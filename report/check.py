@@ -17,6 +17,10 @@ from reference.plugin import Implementation, PluginError, load_implementation
 from report.run import run_case
 
 
+class NotExercised(AssertionError):
+    """The case called none of your functions: it checked nothing of yours (pytest --impl skips it, saying so)."""
+
+
 def resolve_case(case: str | Path | Case) -> Case:
     """A Case, a case file, or the name of a built-in case."""
     if isinstance(case, Case):
@@ -44,6 +48,9 @@ def assert_matches_torch(impl: str | Path | ModuleType | Implementation, case: s
         raise AssertionError(f"{case.name}: yours {result.failures['yours']}")
     if "yours" in result.first_wrong:
         raise AssertionError(result.first_wrong["yours"].describe(case))
+    if not result.exercised:
+        raise NotExercised(f"{case.name} calls none of your functions ({', '.join(sorted(implementation.functions))}): "
+                           "nothing of yours was checked")
     table = result.expectations
     if len(table) and "yours_ok" in table:
         wrong = table[~table["yours_ok"]]

@@ -8,7 +8,8 @@ array, agreement everywhere but where z = 0, the activation's derivative taken o
 the last (gradients not reset), Adam without bias correction, AdamW's decay as an L2 penalty, a
 momentum buffer started at zero, the bias left out, the first row of the batch only; for the typed
 layers, batch norm's statistics treated as constants, its running variance biased, a flipped
-convolution kernel, max-pool ties shared, dropout without 1/(1 − p), embedding rows overwritten. The first
+convolution kernel, max-pool ties shared, layer norm's weight left out of its input gradient, dropout
+without 1/(1 − p), embedding rows overwritten. The first
 signature that fits the whole array within the engines' tolerance is the hint, with its evidence.
 """
 
@@ -189,6 +190,11 @@ def layer_mistakes(case: Case, number: int, oracle: dict, batch: np.ndarray, t: 
         yield ("max-pooling's gradient shared among tied maxima; torch sends each window's gradient to its first "
                "maximum, read row by row", mistakes.max_pool_ties_shared(grad_out, x, **options),
                "yours equals grad_out split equally among each window's equal maxima")
+    if layer.type == "layer_norm" and weight is not None:
+        shape = tuple(layer.options["normalized_shape"])
+        eps = layer_option(case, number, "layer_norm_backward", "eps")
+        yield ("layer norm's input gradient without its weight: grad_x̂ taken as grad_out, as if γ were 1",
+               mistakes.layer_norm_without_weight(grad_out, x, shape, eps), "yours equals layer_norm_backward with weight = 1")
     if layer.type == "dropout" and case.training_at(t):
         p = layer_option(case, number, "dropout_forward", "p")
         yield ("dropout's backward without the 1/(1 − p) its forward pass multiplied by",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from cases import Case
 from cases.fields import shape_text
 from cases.quantities import STATE
+from report.catalog import SCAN_STEPS
 from report.format import DIGITS, Table, fraction, plural, significant
 from report.network_picture import too_large as network_too_large
 from report.page_tables import (
@@ -92,6 +93,9 @@ def verdict_text(result: CaseResult) -> str:
                  f"{PUBLISHED_ULPS} ulps.")
     if "yours" in result.witnesses:
         text += f" **Your implementation: {result.yours_verdict}.**"
+    if result.blind:
+        text += (" This case cannot see " + "; ".join(f"{spot.mistake} (`mistakes/{spot.entry.file}`; "
+                                                         f"{spot.entry.case} can)" for spot in result.blind) + ".")
     return text
 
 
@@ -267,8 +271,9 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
     return page
 
 
-def catalog_page(checked: list, digits: int = DIGITS) -> Page:
-    """The classic mistakes: each one's diff against the reference and the numbers that betray it."""
+def catalog_page(checked: list, digits: int = DIGITS, results: list | None = None) -> Page:
+    """The classic mistakes: each one's diff against the reference and the numbers that betray it; with
+    the cases' results, which mistakes each case calls but cannot see."""
     page = Page("catalog")
     page.heading("Classic back-propagation mistakes", 1)
     page.text(f"{plural(len(checked), 'mistake')} from `mistakes/`, each run as a user's implementation on the case "
@@ -278,6 +283,19 @@ def catalog_page(checked: list, digits: int = DIGITS) -> Page:
              "✓" if c.explained else "✗"] for i, c in enumerate(checked, 1)]
     page.table(Table(["#", "mistake", "case", "caught", "located", "explained"], rows, {"mistake", "case"},
                      {i for i, c in enumerate(checked) if not c.ok}))
+    blind = [r for r in results or [] if r.blind]
+    if blind:
+        number = {c.entry.file: i for i, c in enumerate(checked, 1)}
+        page.heading("What each case cannot see")
+        page.text("A case sees a mistake only where its numbers depend on it: one sample cannot tell a batch mean "
+                  "from a sum, a learning rate with no momentum cannot show a momentum buffer started wrong. Each "
+                  "mistake above was run on every built-in case that calls its functions; these cases call them "
+                  "and never notice (a long case is searched in its first "
+                  f"{plural(SCAN_STEPS, 'step')}). Their agreement says nothing about those functions' mistakes.")
+        page.table(Table(["case", "cannot see"],
+                         [[f"[{r.case.name}](cases/{r.case.name}.md)",
+                           "; ".join(f"{number[spot.entry.file]}. {spot.mistake}" for spot in r.blind)] for r in blind],
+                         {"case", "cannot see"}))
     for i, c in enumerate(checked, 1):
         page.heading(f"{i}. {c.entry.title}")
         page.text(f"`mistakes/{c.entry.file}`, on the case [{c.entry.case}](cases/{c.entry.case}.md):")

@@ -83,6 +83,8 @@ class CaseResult:
     files: list[str] = field(default_factory=list)  # files written for this case, when pages are written as it runs
     drift: dict[str, Drift] = field(default_factory=dict)  # witness -> its own trajectory against torch, step by step
     torch_off: dict[str, TorchOff] = field(default_factory=dict)  # float32: where torch's value was the one off
+    exercised: list[str] | None = None  # with your implementation: your functions this case called
+    blind: list = field(default_factory=list)  # report.catalog.BlindSpot: mistakes in those this case cannot see
 
     def witness_agrees(self, witness: str) -> bool:
         return witness not in self.failures and self.disagreeing.get(witness, 0) == 0
@@ -108,10 +110,14 @@ class CaseResult:
 
     @property
     def yours_verdict(self) -> str:
-        if "yours" not in self.witnesses:
+        """agree, DISAGREE, error, or "not exercised": the case called none of your functions, so it
+        checked nothing of yours ("" without an implementation)."""
+        if self.exercised is None:
             return ""
         if "yours" in self.failures:
             return "error"
+        if not self.exercised:
+            return NOT_EXERCISED
         table = self.expectations
         yours_published = bool(table["yours_ok"].all()) if "yours_ok" in table else True
         return "agree" if self.witness_agrees("yours") and yours_published else "DISAGREE"
@@ -140,6 +146,8 @@ class CaseResult:
         if self.extras is not None and not self.extras.ok:
             parts.append(self.extras.problem)
         parts.extend(off.describe(self.case) for off in self.torch_off.values())
+        if self.exercised is not None:  # what your agreement cannot vouch for (the pages list every case's)
+            parts.extend(spot.describe(self.case) for spot in self.blind)
         return "; ".join(parts)
 
     @property
@@ -207,6 +215,7 @@ class Anchors:
         self.recorded.pop(t, None)
 
 
+NOT_EXERCISED = "not exercised"
 FREE = "free:"  # before a witness's name: that witness on its own trajectory (published numbers, drift, pages)
 
 
@@ -240,6 +249,8 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     number, a step at a time (report/every_number.py).
     """
     graph = isinstance(case, GraphCase)  # a circuit: the tape is its reference, and no blocks of yours replace it
+    if implementation is not None:
+        implementation = implementation.tracked()  # which of your functions this case calls
     anchors = Anchors()
     engines: dict[str, Iterator[Step]] = {"oracle": anchors.follow(oracle.steps(case))}
     if not only_yours:
@@ -251,7 +262,8 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     for name, steps in (recorded or {}).items():
         engines[name] = anchors.follow(iter(steps)) if name == "oracle" else iter(steps)
     names = [name for name in engines if name != "oracle"]
-    for name, blocks in own_trajectories(case, names, implementation).items():
+    trajectories = own_trajectories(case, names, implementation)
+    for name, blocks in trajectories.items():
         engines[FREE + name] = reference.steps(case, blocks=blocks)
     drift: dict[str, Drift] = {}
     arbiter = Float64Arbiter(case, anchors) if case.dtype != "float64" else None
@@ -326,7 +338,9 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
         seconds=seconds, full_table=comparison.full_table, compared=comparison.compared, failures=failures,
         missing={k: sorted(map(str, v)) for k, v in comparison.missing.items() if v},
         extras=extras(case, kept[0]) if witnesses and not only_yours and not graph else None,
-        disagreeing=comparison.disagreeing, drift=drift, torch_off=comparison.torch_off)
+        disagreeing=comparison.disagreeing, drift=drift, torch_off=comparison.torch_off,
+        exercised=None if implementation is None else
+        sorted(implementation.called | (trajectories["yours"].called if "yours" in trajectories else set())))
 
 
 def explain_first(case: Case | GraphCase, first: FirstWrong, window: dict[int, dict[str, Step]], witness: str) -> None:

@@ -15,12 +15,13 @@ import pandas as pd
 from cases import BUILTIN_CASES, Case, CaseError, load_cases
 from reference.blocks import Blocks
 from reference.plugin import Implementation, load_implementation
+from report import exits
 from report.comparison import ARRAY_COLUMNS, DETAIL_COLUMNS
 from report.differences import FD_COLUMNS
 from report.every_number import FOLDER, EveryNumber
 from report.expectations import EXPECTATION_COLUMNS
 from report.parallel import run_all
-from report.run import CaseResult, EngineFailure, run_case
+from report.run import NOT_EXERCISED, CaseResult, EngineFailure, run_case
 
 if TYPE_CHECKING:
     from report.write import CaseWriter
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 SUMMARY_COLUMNS = ["case", "title", "dtype", "steps", "compared", "max_abs_err", "max_rel_err", "max_normwise_err",
                    "max_ulps", "expectations_passed", "expectations_total", "expectations_to_ulps",
                    "reference_s", "oracle_s", "verdict", "message", "tape_max_ulps", "fd_checked",
-                   "fd_max_err_ratio", "yours_verdict", "yours_max_ulps", "drift", "drift_growth"]
+                   "fd_max_err_ratio", "yours_verdict", "yours_max_ulps", "yours_called", "drift", "drift_growth"]
 
 
 @dataclass
@@ -102,6 +103,7 @@ def summary_row(result: CaseResult) -> dict:
         "fd_checked": len(fd),
         "fd_max_err_ratio": largest(fd.assign(ratio=fd["fd_abs_err"] / fd["fd_tolerance"]), "ratio") if len(fd) else np.nan,
         "yours_verdict": result.yours_verdict, "yours_max_ulps": largest(yours, "max_ulps") if len(yours) else np.nan,
+        "yours_called": " ".join(result.exercised or []),
         "drift": drift.largest if drift else np.nan, "drift_growth": drift.growth if drift else np.nan,
     }
 
@@ -132,6 +134,7 @@ class Settings:
     total: int = 0
     writer: "CaseWriter | None" = None  # writes each case's page and table rows as soon as it is run
     every_number: bool = False  # with a writer: every compared number to every-number/<case>.parquet
+    blind_spots: bool = False  # look for the catalog's mistakes each case cannot see (the whole report does)
 
 
 _loaded: dict[str, Blocks] = {}
@@ -159,6 +162,11 @@ def run_one(settings: Settings, position: int, case: Case) -> "CaseResult | Engi
     finally:
         if sink is not None:
             sink.close()
+    if isinstance(case, Case) and (settings.blind_spots or result.yours_verdict == "agree"):
+        from report.catalog import blind_spots
+
+        # what agreement here cannot vouch for: the catalog's mistakes (in your functions) this case cannot see
+        result.blind = blind_spots(case, result.exercised)
     result.summary = summary_row(result)
     if settings.writer is not None:
         result.files = settings.writer.write(position, result)
@@ -181,7 +189,8 @@ def _run_task(task: tuple) -> "CaseResult | EngineFailure":
 
 def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = None, progress: bool = False,
               witnesses: bool = True, implementation: "Implementation | Blocks | str | None" = None,
-              jobs: int = 1, writer: "CaseWriter | None" = None, every_number: bool = False) -> Tables:
+              jobs: int = 1, writer: "CaseWriter | None" = None, every_number: bool = False,
+              blind_spots: bool = False) -> Tables:
     """Run loaded cases, `jobs` at a time in worker processes (1: in this one); `errors` (invalid
     files) are listed in the summary beside them. A `writer` writes each case's page as it finishes."""
     if isinstance(implementation, Implementation):
@@ -191,7 +200,7 @@ def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = No
         jobs = 1  # functions of a module loaded from a file cannot be sent to another process
     if dtype is not None:
         cases = [case.with_dtype(dtype) for case in cases]
-    settings = Settings(witnesses, implementation, progress, len(cases), writer, every_number)
+    settings = Settings(witnesses, implementation, progress, len(cases), writer, every_number, blind_spots)
     results, failures = [], []
     for outcome in run_all(_run_task, [(settings, i, case) for i, case in enumerate(cases)], jobs, cost):
         (failures if isinstance(outcome, EngineFailure) else results).append(outcome)
@@ -237,13 +246,21 @@ def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = 
 def exit_code(tables: Tables) -> int:
     """2 if any case file is invalid, else 1 if anything disagrees or a published number fails, else 0.
 
-    With a user's implementation, "disagrees" is judged on theirs against torch.
+    With a user's implementation, "disagrees" is judged on theirs against torch, on the cases that
+    called a function of theirs; if no case called any, NOTHING_OF_YOURS_RAN: nothing of theirs was checked.
     """
     if tables.errors:
-        return 2
+        return exits.INVALID
     if tables.failures:
-        return 1
-    judged = [r for r in tables.results if "yours" in r.witnesses]  # graph cases run without your blocks
-    if judged:
-        return 0 if all(r.yours_verdict == "agree" for r in judged) else 1
-    return 0 if all(r.agree for r in tables.results) else 1
+        return exits.DISAGREE
+    if any(r.exercised is not None for r in tables.results):
+        judged = [r for r in tables.results if r.yours_verdict != NOT_EXERCISED]
+        if not judged:
+            return exits.NOTHING_OF_YOURS_RAN
+        return exits.AGREE if all(r.yours_verdict == "agree" for r in judged) else exits.DISAGREE
+    return exits.AGREE if all(r.agree for r in tables.results) else exits.DISAGREE
+
+
+def exercised_by(tables: Tables, functions: list[str]) -> dict[str, list[str]]:
+    """Each of your functions -> the cases that called it (empty: no case did)."""
+    return {name: [r.case.name for r in tables.results if name in (r.exercised or [])] for name in functions}

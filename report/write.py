@@ -202,7 +202,7 @@ def write_report(tables: Tables, folder: ReportFolder, formats: Iterable[str] = 
     `folder`; given the `writer` the run used, the case pages and details rows it wrote are kept."""
     formats = set(formats)
     if catalog is not None:
-        page = catalog_page(catalog, digits)
+        page = catalog_page(catalog, digits, tables.results)
         if "md" in formats:
             folder.write_text("catalog.md", page_markdown(page))
         if "html" in formats:

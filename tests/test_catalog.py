@@ -3,10 +3,13 @@ the first wrong number the catalog names, and explained by its hint — so the c
 the measure of the checker's sensitivity. Mazur's published 0.291027924 comes from one of them."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
-from report.catalog import CATALOG, check, check_all, entries
+import report
+from cases import BUILTIN_CASES, load_case
+from report.catalog import CATALOG, blind_spots, check, check_all, entries
 
 ENTRIES = entries()
 
@@ -52,3 +55,26 @@ def test_worker_processes_check_the_catalog_as_this_process_does(tmp_path) -> No
     assert [(c.caught, c.located, c.explained, c.diff) for c in workers] == \
            [(c.caught, c.located, c.explained, c.diff) for c in here]
     assert all(c.ok for c in workers)
+
+
+def test_a_case_says_which_catalog_mistakes_it_cannot_see() -> None:
+    """One sample cannot tell a batch mean from a sum; four can; γ = 1 forever would hide layer norm's weight."""
+    mazur = load_case(BUILTIN_CASES / "mazur-2-2-2-eta-0.1.toml")
+    blind = {spot.entry.file for spot in blind_spots(mazur, ["dense_backward"])}
+    assert {"dense_backward_bias_mean.py", "dense_backward_bias_first_row.py"} <= blind
+    assert "dense_backward_weight_transposed.py" not in blind  # a 2 × 2 weight shows a transpose
+    minibatch = load_case(BUILTIN_CASES / "batch-minibatch.toml")
+    assert not {spot.entry.file for spot in blind_spots(minibatch, ["dense_backward"])}
+    assert blind_spots(mazur, ["conv2d_backward"]) == []  # a function the case never calls hides nothing
+
+
+def test_your_agreement_on_a_case_that_cannot_see_your_mistake_says_so(tmp_path) -> None:
+    impl = str(Path(__file__).resolve().parent / "plugins" / "bias_gradient_mean.py")
+    tables = report.compare(BUILTIN_CASES / "mazur-2-2-2-eta-0.1.toml", BUILTIN_CASES / "batch-minibatch.toml",
+                            impl=impl, witnesses=False)
+    summary = tables.summary.set_index("case")
+    assert summary.loc["mazur-2-2-2-eta-0.1", "yours_verdict"] == "agree"
+    assert ("mazur-2-2-2-eta-0.1 cannot see the bias gradient averaged over the batch"
+            in summary.loc["mazur-2-2-2-eta-0.1", "message"])
+    assert "batch-minibatch can" in summary.loc["mazur-2-2-2-eta-0.1", "message"]
+    assert summary.loc["batch-minibatch", "yours_verdict"] == "DISAGREE"

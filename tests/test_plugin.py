@@ -47,7 +47,7 @@ def test_worker_processes_load_your_file_and_find_the_same_mistake(tmp_path: Pat
     summary = pd.read_csv(tmp_path / "wrong" / "summary.csv", keep_default_na=False).set_index("case")
     assert summary.loc["mazur-2-2-2-eta-0.1", "yours_verdict"] == "DISAGREE"
     assert "sigmoid's derivative evaluated on z" in summary.loc["mazur-2-2-2-eta-0.1", "message"]
-    assert summary.loc["act-tanh", "yours_verdict"] == "agree"  # no sigmoid in it
+    assert summary.loc["act-tanh", "yours_verdict"] == "not exercised"  # no sigmoid in it
 
 
 @pytest.mark.parametrize("source,fragment", [
@@ -75,7 +75,7 @@ def test_a_misspelt_name_and_a_wrong_signature_are_each_named(tmp_path: Path) ->
 def test_an_exception_inside_your_function_names_it_and_the_other_cases_run(tmp_path: Path) -> None:
     tables = report.compare(MAZUR, TANH, impl=PLUGINS / "raises.py", witnesses=False)
     summary = tables.summary.set_index("case")
-    assert summary.loc["mazur-2-2-2-eta-0.1", "yours_verdict"] == "agree"  # no tanh there
+    assert summary.loc["mazur-2-2-2-eta-0.1", "yours_verdict"] == "not exercised"  # no tanh there
     assert summary.loc["act-tanh", "yours_verdict"] == "error"
     assert summary.loc["act-tanh", "verdict"] == "agree"  # the reference still checked
     assert "your tanh_backward raised ZeroDivisionError" in summary.loc["act-tanh", "message"]
@@ -107,9 +107,31 @@ def test_pytest_plugin_runs_every_case_against_your_code(tmp_path: Path) -> None
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--impl", "mine.py", "--cases", "cases"]
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "1 failed, 1 passed" in done.stdout
+    assert "1 failed, 1 skipped" in done.stdout  # mazur's sigmoid network never calls tanh_backward
     assert "act-tanh: first wrong number: delta layers.0[0,0] at step 0" in done.stdout
     assert "tanh's derivative evaluated on z instead of on a" in done.stdout
+
+
+def test_a_case_that_calls_none_of_your_functions_is_not_exercised_and_nothing_run_is_exit_4(tmp_path: Path,
+                                                                                             capsys) -> None:
+    only = str(PLUGINS / "only_avg_pool.py")
+    opt_adam = str(ROOT / "cases" / "opt-adam.toml")
+    assert main(["--impl", only, opt_adam, "--out", str(tmp_path / "none")]) == 4
+    output = capsys.readouterr().out
+    assert "yours: not exercised" in output
+    assert "no case called any of your functions (avg_pool2d_backward): nothing of yours was checked (exit 4)" in output
+    summary = pd.read_csv(tmp_path / "none" / "summary.csv", keep_default_na=False)
+    assert summary["yours_verdict"].tolist() == ["not exercised"] and summary["yours_called"].tolist() == [""]
+
+    pooling = str(ROOT / "cases" / "layers-conv2d-options.toml")
+    assert main(["--impl", only, opt_adam, pooling, "--out", str(tmp_path / "some")]) == 0
+    output = capsys.readouterr().out
+    assert "avg_pool2d_backward: called by layers-conv2d-options" in output
+    summary = pd.read_csv(tmp_path / "some" / "summary.csv", keep_default_na=False).set_index("case")
+    assert summary.loc["layers-conv2d-options", "yours_called"] == "avg_pool2d_backward"
+    assert summary.loc["opt-adam", "yours_verdict"] == "not exercised"
+    with pytest.raises(AssertionError, match="opt-adam calls none of your functions"):
+        report.assert_matches_torch(only, opt_adam)
 
 
 def test_the_report_runs_from_a_folder_holding_its_own_cases_folder(tmp_path: Path) -> None:
