@@ -2,7 +2,6 @@
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,18 +11,8 @@ from cases.case import Layer, format_index, parse_element
 from cases.errors import Invalid, Reported
 from cases.fields import MISSING, Fields, shape_text
 from cases.init import initial_bias, initial_weight, read_init
-from cases.vocabulary import (
-    ACTIVATIONS,
-    GELU_APPROXIMATIONS,
-    LAYER_ARRAYS,
-    LAYER_REQUIRED,
-    LAYERS,
-    MODES,
-    RECURRENT,
-    RECURRENT_GATES,
-    RECURRENT_OUTPUTS,
-    RNN_NONLINEARITIES,
-)
+from cases.layer_types import LAYER_TYPES, Plan
+from cases.vocabulary import ACTIVATIONS, GELU_APPROXIMATIONS, MODES
 
 ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -71,11 +60,12 @@ def read_layer(fields: Fields, entry: Any, field: str, in_shape: tuple[int, ...]
                counted: tuple[dict[str, int], int]) -> Layer:
     if not isinstance(entry, dict):
         raise Invalid(field, "expected a table")
-    kind = fields.choice(entry, "type", f"{field}.type", LAYERS, "dense", what="layer type")
+    kind = fields.choice(entry, "type", f"{field}.type", LAYER_TYPES, "dense", what="layer type")
+    declared = LAYER_TYPES[kind]
     named = entry.get("activation")
     known = ACTIVATIONS[named] if isinstance(named, str) and named in ACTIVATIONS else \
         {key: kinds for options in ACTIVATIONS.values() for key, kinds in options.items()}
-    fields.keys(entry, field, ["type", "activation", *LAYERS[kind], *LAYER_ARRAYS[kind], *known])
+    fields.keys(entry, field, ["type", "activation", *declared.accepted, *declared.arrays, *known])
     default = MISSING if kind == "dense" else "identity"
     activation = fields.choice(entry, "activation", f"{field}.activation", ACTIVATIONS, default, what="activation")
     if activation == "softmax" and not last:
@@ -89,146 +79,29 @@ def read_layer(fields: Fields, entry: Any, field: str, in_shape: tuple[int, ...]
         raise Invalid(f"{field}.beta", "expected a non-zero number")
 
     options = {key: fields.typed(entry[key], f"{field}.{key}", kinds)
-               for key, kinds in LAYERS[kind].items() if key in entry}
-    for key in LAYER_REQUIRED.get(kind, ()):
+               for key, kinds in declared.accepted.items() if key in entry}
+    for key in declared.required:
         if key not in options:
-            raise Invalid(f"{field}.{key}", f"missing; a {kind} layer needs {', '.join(LAYER_REQUIRED[kind])}")
+            raise Invalid(f"{field}.{key}", f"missing; a {kind} layer needs {', '.join(declared.required)}")
     if kind == "embedding" and number != 0:
         raise Invalid(f"{field}.type", "an embedding takes the integer inputs: it must be the first layer")
-    plan = layer_plan(fields, kind, options, in_shape, field)
+    plan = declared.plan(fields, options, in_shape, field)
     limits, parameters = counted
     size_limits.check(limits, "parameters", parameters + sum(math.prod(s) for s in plan.arrays.values()), field)
 
-    for name in LAYER_ARRAYS[kind]:
-        if name in entry and name not in plan.arrays and not name.startswith("running"):
+    for name in declared.parameters:
+        if name in entry and name not in plan.arrays:
             raise Invalid(f"{field}.{name}", f"this {kind} layer has no {name} "
                                              f"({'affine' if kind == 'batch_norm' else 'elementwise_affine'} = false)")
     arrays = {name: read_array(fields, entry, field, name, array_shape, plan, init, generator)
               for name, array_shape in plan.arrays.items()}
     buffers = {name: fields.array(entry[name], f"{field}.{name}", (in_shape[0],), "channels") if name in entry else
-               np.full(in_shape[0], 0.0 if name == "running_mean" else 1.0) for name in LAYER_ARRAYS[kind]
-               if name.startswith("running")}
+               np.full(in_shape[0], 0.0 if name == "running_mean" else 1.0) for name in declared.buffers}
     if "running_var" in buffers and np.any(buffers["running_var"] < 0):
         raise Invalid(f"{field}.running_var", "expected variances ≥ 0")
     return Layer(shape=plan.shape, activation=activation, activation_options=activation_options,
                  params={name: array for name, array in arrays.items() if array is not None}, type=kind, options=options,
                  buffers=buffers)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a layer makes of its input: one sample's output shape, its parameters' shapes, how to
-    describe the weight's layout, and the fan-in that [model.init] scales by."""
-
-    shape: tuple[int, ...]
-    arrays: dict[str, tuple[int, ...]]  # "weight", "bias" -> shape (bias only if the layer may have one)
-    layout: str
-    fan_in: int
-
-
-def layer_plan(fields: Fields, kind: str, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
-    """Check the options against the input the layer receives (one-line errors) and plan its shapes."""
-    received = shape_text(in_shape)
-    if kind == "dense":
-        if len(in_shape) != 1:
-            raise Invalid(f"{field}.type", f"a dense layer takes a vector per sample; it receives {received}: "
-                                           "put a flatten layer before it")
-        units = positive(options, "units", field)
-        return Plan((units,), {"weight": (units, in_shape[0]), "bias": (units,)}, "units × fan_in", in_shape[0])
-    if kind == "flatten":
-        return Plan((math.prod(in_shape),), {}, "", 0)
-    if kind == "dropout":
-        if not 0 <= options.get("p", 0.5) < 1:
-            raise Invalid(f"{field}.p", f"expected a probability 0 ≤ p < 1, got {options['p']:g}")
-        return Plan(in_shape, {}, "", 0)
-    if kind == "embedding":
-        if len(in_shape) != 1:
-            raise Invalid("model.inputs", f"an embedding takes T integer indices per sample; got {received}")
-        count, size = positive(options, "num_embeddings", field), positive(options, "embedding_dim", field)
-        return Plan((in_shape[0], size), {"weight": (count, size)}, "num_embeddings × embedding_dim", size)
-    if kind in RECURRENT:
-        return recurrent_plan(fields, kind, options, in_shape, field)
-    if kind == "layer_norm":
-        normalized = options.get("normalized_shape", list(in_shape))
-        normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized)
-        if not normalized or normalized != in_shape[len(in_shape) - len(normalized):]:
-            raise Invalid(f"{field}.normalized_shape", f"expected the last sizes of the input {received}, "
-                                                       f"got {list(normalized)}")
-        options["normalized_shape"] = list(normalized)
-        affine = options.get("elementwise_affine", True)
-        return Plan(in_shape, {"weight": normalized, "bias": normalized} if affine else {}, "normalized_shape", 0)
-    if kind == "batch_norm":
-        if len(in_shape) not in (1, 3):
-            raise Invalid(f"{field}.type", f"batch_norm takes (features,) or (C, H, W) per sample; it receives {received}")
-        if not 0 <= options.get("momentum", 0.1) <= 1:
-            raise Invalid(f"{field}.momentum", "expected a number from 0 to 1")
-        if options.get("eps", 1e-5) <= 0:
-            raise Invalid(f"{field}.eps", "expected a number > 0")
-        channels = in_shape[0]
-        affine = options.get("affine", True)
-        return Plan(in_shape, {"weight": (channels,), "bias": (channels,)} if affine else {}, "channels", 0)
-    # conv2d and the pools: (C, H, W) windows
-    if len(in_shape) != 3:
-        raise Invalid(f"{field}.type", f"{kind} takes (C, H, W) per sample; it receives {received}"
-                                       + (": give model.inputs as [C, H, W]" if field.endswith("[0]") else ""))
-    kernel = pair_option(options, "kernel_size", field, 1)
-    stride = pair_option(options, "stride", field, 1, kernel if kind != "conv2d" else (1, 1))
-    padding = pair_option(options, "padding", field, 0, (0, 0))
-    dilation = pair_option(options, "dilation", field, 1, (1, 1))
-    if kind != "conv2d" and any(p > k // 2 for p, k in zip(padding, kernel, strict=True)):
-        raise Invalid(f"{field}.padding", f"expected at most half the kernel size {list(kernel)}, as torch requires")
-    channels, height, width = in_shape
-    out = tuple(output_size(n, k, s, p, d) for n, k, s, p, d in zip((height, width), kernel, stride, padding, dilation,
-                                                                      strict=True))
-    if min(out) < 1:
-        raise Invalid(f"{field}.kernel_size", f"the window {list(kernel)} (dilation {list(dilation)}) does not fit "
-                                              f"in {height}×{width} with padding {list(padding)}")
-    if kind != "conv2d":
-        return Plan((channels, *out), {}, "", 0)
-    filters = positive(options, "out_channels", field)
-    return Plan((filters, *out), {"weight": (filters, channels, *kernel), "bias": (filters,)},
-                "out_channels × in_channels × kh × kw", channels * kernel[0] * kernel[1])
-
-
-def recurrent_plan(fields: Fields, kind: str, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
-    """rnn, lstm, gru over (T, D) per sample: torch's parameters, (T, H) or (H,) out."""
-    if len(in_shape) != 2:
-        raise Invalid(f"{field}.type", f"{kind} takes a sequence (T, D) per sample; it receives {shape_text(in_shape)}: "
-                                       "give model.inputs as [T, D], or put an embedding before it")
-    hidden = positive(options, "hidden_size", field)
-    for key, choices in (("output", RECURRENT_OUTPUTS), ("nonlinearity", RNN_NONLINEARITIES)):
-        if key in options and options[key] not in choices:
-            raise Invalid(f"{field}.{key}", f"expected one of {', '.join(choices)}, got {options[key]!r}")
-    for key in ("h0", "c0"):
-        if key in options:
-            options[key] = fields.array(options[key], f"{field}.{key}", (hidden,), "hidden_size").tolist()
-    rows, (steps, size) = RECURRENT_GATES[kind] * hidden, in_shape
-    arrays = {"weight_ih_l0": (rows, size), "weight_hh_l0": (rows, hidden)}
-    if options.get("bias", True):
-        arrays.update({"bias_ih_l0": (rows,), "bias_hh_l0": (rows,)})
-    shape = (steps, hidden) if options.get("output", "all") == "all" else (hidden,)
-    return Plan(shape, arrays, f"{RECURRENT_GATES[kind]}·hidden_size × inputs", hidden)
-
-
-def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 (torch's rule, floor mode)."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def positive(options: dict[str, Any], key: str, field: str) -> int:
-    if options[key] < 1:
-        raise Invalid(f"{field}.{key}", f"expected an integer ≥ 1, got {options[key]}")
-    return options[key]
-
-
-def pair_option(options: dict[str, Any], key: str, field: str, minimum: int,
-                default: tuple[int, int] | None = None) -> tuple[int, int]:
-    """An int-or-pair option as (h, w), each ≥ minimum."""
-    value = options.get(key, default)
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= minimum for n in pair):
-        raise Invalid(f"{field}.{key}", f"expected an integer ≥ {minimum} or a pair of them [h, w], got {value!r}")
-    return pair
 
 
 def read_array(fields: Fields, entry: dict[str, Any], field: str, name: str, shape: tuple[int, ...], plan: Plan,

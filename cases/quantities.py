@@ -11,6 +11,8 @@ then the forward pass, the loss and the backward pass on the batch of update t +
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -97,3 +99,30 @@ def computation_order(layers: int, parameters: list[str]):
         raise ValueError(f"unknown quantity {quantity!r}")
 
     return key
+
+
+def pass_quantities(pre_activations: list, activations: list, unreduced_loss, loss: float,
+                    grad_activations: list | None, deltas: list | None, grads: dict, input_grad) -> dict:
+    """One forward and backward pass under the recorded quantities' names, for every engine: layer i's
+    z, a, ∂L/∂a and δ keyed "layers.i" (the last layer's a as `output`), each parameter's gradient
+    under its own name. None — an engine without ℓ, a layer without ∂L/∂a (the last one on logits),
+    no input gradient (an embedding's indices) — is left out."""
+    last = len(pre_activations) - 1
+    values = {}
+    for i, z in enumerate(pre_activations):
+        values[("pre_activation", f"layers.{i}")] = z
+        if i < last:
+            values[("activation", f"layers.{i}")] = activations[i]
+    values[("output", "")] = activations[last]
+    if unreduced_loss is not None:
+        values[("unreduced_loss", "")] = unreduced_loss
+    values[("loss", "")] = np.asarray(loss)
+    for i in range(last, -1, -1):
+        if grad_activations is not None and grad_activations[i] is not None:
+            values[("grad_activation", f"layers.{i}")] = grad_activations[i]
+        if deltas is not None and deltas[i] is not None:
+            values[("delta", f"layers.{i}")] = deltas[i]
+    values.update({("grad", name): grad for name, grad in grads.items()})
+    if input_grad is not None:
+        values[("input_grad", "")] = input_grad
+    return values

@@ -6,7 +6,7 @@ signatures, the oracle lets torch apply them), so a wrong default in the referen
 provided some case leaves the option out (a test checks that one does, for every option).
 """
 
-NUMBER = (float, int)
+from cases.layer_types import NUMBER
 
 # activation name -> {option: accepted Python types}
 ACTIVATIONS: dict[str, dict[str, tuple[type, ...]]] = {
@@ -22,40 +22,9 @@ ACTIVATIONS: dict[str, dict[str, tuple[type, ...]]] = {
 }
 GELU_APPROXIMATIONS = ("none", "tanh")
 
-# layer type -> {option: accepted Python types}, torch's constructor arguments (nn.Conv2d, nn.MaxPool2d,
-# …); those in LAYER_REQUIRED must be given. Every layer also takes `activation` (default identity
-# except for dense, where it is required) and, where it has them, `weight` and `bias`.
-PAIR = (int, list)  # torch's int-or-pair options: 3 or [3, 2]
-LAYERS: dict[str, dict[str, tuple[type, ...]]] = {
-    "dense": {"units": (int,)},
-    "conv2d": {"out_channels": (int,), "kernel_size": PAIR, "stride": PAIR, "padding": PAIR, "dilation": PAIR},
-    "max_pool2d": {"kernel_size": PAIR, "stride": PAIR, "padding": PAIR, "dilation": PAIR},
-    "avg_pool2d": {"kernel_size": PAIR, "stride": PAIR, "padding": PAIR, "count_include_pad": (bool,)},
-    "flatten": {},
-    "batch_norm": {"eps": NUMBER, "momentum": NUMBER, "affine": (bool,)},
-    "layer_norm": {"normalized_shape": (int, list), "eps": NUMBER, "elementwise_affine": (bool,)},
-    "dropout": {"p": NUMBER, "seed": (int,)},
-    "embedding": {"num_embeddings": (int,), "embedding_dim": (int,)},
-    "rnn": {"hidden_size": (int,), "nonlinearity": (str,), "bias": (bool,), "output": (str,), "h0": (list,)},
-    "lstm": {"hidden_size": (int,), "bias": (bool,), "output": (str,), "h0": (list,), "c0": (list,)},
-    "gru": {"hidden_size": (int,), "bias": (bool,), "output": (str,), "h0": (list,)},
-}
-RECURRENT = ("rnn", "lstm", "gru")
-RECURRENT_GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # gates stacked in weight_ih_l0, in torch's order
-RECURRENT_OUTPUTS = ("all", "last")  # every step's hidden state feeds the next layer, or the last one
-RNN_NONLINEARITIES = ("tanh", "relu")
-LAYER_REQUIRED: dict[str, tuple[str, ...]] = {
-    "dense": ("units",), "conv2d": ("out_channels", "kernel_size"), "max_pool2d": ("kernel_size",),
-    "avg_pool2d": ("kernel_size",), "embedding": ("num_embeddings", "embedding_dim"),
-    "rnn": ("hidden_size",), "lstm": ("hidden_size",), "gru": ("hidden_size",),
-}
-# The arrays a layer type may be given in the case file (parameters, then running statistics).
-LAYER_ARRAYS: dict[str, tuple[str, ...]] = {
-    "dense": ("weight", "bias"), "conv2d": ("weight", "bias"), "embedding": ("weight",),
-    "batch_norm": ("weight", "bias", "running_mean", "running_var"), "layer_norm": ("weight", "bias"),
-    "max_pool2d": (), "avg_pool2d": (), "flatten": (), "dropout": (),
-    **{kind: ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0") for kind in ("rnn", "lstm", "gru")},
-}
+# Layer types are declared in cases/layer_types.py (LAYER_TYPES: options, parameters, what their
+# building blocks take); every layer also takes `activation` (default identity except for dense,
+# where it is required).
 # [model] mode: "train" (batch norm on batch statistics, dropout on) or "eval", as model.train()/.eval()
 MODES = ("train", "eval")
 

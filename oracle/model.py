@@ -17,7 +17,8 @@ from torch import nn
 
 from cases import Case, GraphCase, Step
 from cases.case import Layer
-from cases.vocabulary import RECURRENT
+from cases.layer_types import GATES
+from cases.quantities import pass_quantities
 from oracle import graph
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
@@ -81,38 +82,38 @@ class GivenDropout(nn.Module):
 
 
 def layer_module(layer: Layer, in_shape: tuple[int, ...], dtype: torch.dtype) -> nn.Module:
-    """The torch module for one layer of the case, built with the case's options only."""
+    """The torch module for one layer of the case, built with the case's options only (MODULES below)."""
     options = {key: tuple(value) if isinstance(value, list) else value for key, value in layer.options.items()}
-    bias = layer.bias is not None
-    if layer.type == "dense":
-        return nn.Linear(in_shape[0], layer.units, bias=bias, dtype=dtype)
-    if layer.type == "conv2d":
-        return nn.Conv2d(in_shape[0], bias=bias, dtype=dtype, **options)
-    if layer.type == "max_pool2d":
-        return nn.MaxPool2d(**options)
-    if layer.type == "avg_pool2d":
-        return nn.AvgPool2d(**options)
-    if layer.type == "flatten":
-        return nn.Flatten()
-    if layer.type == "batch_norm":
-        kind = nn.BatchNorm1d if len(in_shape) == 1 else nn.BatchNorm2d
-        return kind(in_shape[0], dtype=dtype, **options)
-    if layer.type == "layer_norm":
-        return nn.LayerNorm(dtype=dtype, **options)
-    if layer.type == "embedding":
-        return nn.Embedding(dtype=dtype, **options)
-    if layer.type == "dropout":
-        return GivenDropout(options)
-    if layer.type in RECURRENT:
-        kind = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[layer.type]
-        arguments = {key: value for key, value in options.items() if key not in ("output", "h0", "c0")}
-        return kind(in_shape[1], batch_first=True, dtype=dtype, **arguments)
-    raise ValueError(f"no torch module for layer type {layer.type!r}")
+    return MODULES[layer.type](layer, options, in_shape, dtype)
+
+
+def recurrent_module(layer: Layer, options: dict, in_shape: tuple[int, ...], dtype: torch.dtype) -> nn.RNNBase:
+    """nn.RNN, nn.LSTM or nn.GRU, batch first; our own options (which output, h0, c0) are not torch's."""
+    kind = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[layer.type]
+    return kind(in_shape[1], batch_first=True, dtype=dtype,
+                **{key: value for key, value in options.items() if key not in ("output", "h0", "c0")})
+
+
+MODULES: dict[str, Callable[[Layer, dict, tuple[int, ...], torch.dtype], nn.Module]] = {  # layer type -> its module
+    "dense": lambda layer, options, in_shape, dtype: nn.Linear(in_shape[0], layer.units, bias=layer.bias is not None,
+                                                               dtype=dtype),
+    "conv2d": lambda layer, options, in_shape, dtype: nn.Conv2d(in_shape[0], bias=layer.bias is not None, dtype=dtype,
+                                                                **options),
+    "max_pool2d": lambda layer, options, in_shape, dtype: nn.MaxPool2d(**options),
+    "avg_pool2d": lambda layer, options, in_shape, dtype: nn.AvgPool2d(**options),
+    "flatten": lambda layer, options, in_shape, dtype: nn.Flatten(),
+    "batch_norm": lambda layer, options, in_shape, dtype: (nn.BatchNorm1d if len(in_shape) == 1 else nn.BatchNorm2d)(
+        in_shape[0], dtype=dtype, **options),
+    "layer_norm": lambda layer, options, in_shape, dtype: nn.LayerNorm(dtype=dtype, **options),
+    "embedding": lambda layer, options, in_shape, dtype: nn.Embedding(dtype=dtype, **options),
+    "dropout": lambda layer, options, in_shape, dtype: GivenDropout(options),
+    "rnn": recurrent_module, "lstm": recurrent_module, "gru": recurrent_module,
+}
 
 
 def initial_states(layer: Layer, dtype: torch.dtype) -> dict:
     """A recurrent layer's h0 (c0) as the case gives them, one row for every sample; absent: torch's zeros."""
-    if layer.type not in RECURRENT:
+    if layer.type not in GATES:
         return {}
     given = {name: torch.tensor(layer.options[name], dtype=dtype) for name in ("h0", "c0") if name in layer.options}
     return {"given": given, "output": layer.options.get("output", "all"), "lstm": layer.type == "lstm"}
@@ -247,21 +248,13 @@ def steps(case: Case, start: tuple[int, Step] | None = None) -> Iterator[Step]:
             terms = unreduced(prediction, y)
         loss.backward()
 
-        for i in range(last + 1):
-            values[("pre_activation", f"layers.{i}")] = numpy(pre_activations[i])
-            if i < last:
-                values[("activation", f"layers.{i}")] = numpy(activations[i])
-        values[("output", "")] = numpy(activations[last])
-        values[("unreduced_loss", "")] = numpy(terms)
-        values[("loss", "")] = np.asarray(loss.item())
-        for i in range(last, -1, -1):
-            if not (i == last and case.on_logits):
-                values[("grad_activation", f"layers.{i}")] = numpy(activations[i].grad)
-            values[("delta", f"layers.{i}")] = numpy(pre_activations[i].grad)
-            for name, parameter in layer_parameters[i]:
-                values[("grad", f"layers.{i}.{name}")] = numpy(parameter.grad)
-        if not case.index_inputs:
-            values[("input_grad", "")] = numpy(x.grad)
+        # on logits the loss takes the last z: the last a is not on the way to it and has no gradient
+        grad_activations = [None if i == last and case.on_logits else numpy(a.grad) for i, a in enumerate(activations)]
+        values.update(pass_quantities(
+            [numpy(z) for z in pre_activations], [numpy(a) for a in activations], numpy(terms), loss.item(),
+            grad_activations, [numpy(z.grad) for z in pre_activations],
+            {f"layers.{i}.{name}": numpy(p.grad) for i, named_here in enumerate(layer_parameters) for name, p in named_here},
+            None if case.index_inputs else numpy(x.grad)))
         yield Step(batch, values)
         if t < case.steps and optimizer is not None:
             optimizer.step()

@@ -10,37 +10,9 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cases.layer_types import LAYER_TYPES
 from cases.vocabulary import ACTIVATIONS, LOSSES, OPTIMIZERS
 from reference import activations, dense, layers, losses, optimizers, recurrent
-
-
-@dataclass(frozen=True)
-class Calls:
-    """What a layer type's forward and backward take after x, and what its backward returns, in order.
-
-    Names are the layer's parameters (weight, bias), its running statistics, the dropout "draws" of
-    the step, or "normalized_shape"; a backward returns grad_<name> for each name in `returns`."""
-
-    forward: tuple[str, ...]
-    backward: tuple[str, ...]
-    returns: tuple[str, ...]
-
-
-WEIGHTED = Calls(("weight", "bias"), ("weight",), ("x", "weight", "bias"))
-WINDOWS = Calls((), (), ("x",))
-NORMALISED = ("weight", "bias", "running_mean", "running_var")
-RECURRENT = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-LAYER_CALLS: dict[str, Calls] = {
-    "dense": WEIGHTED, "conv2d": WEIGHTED, "max_pool2d": WINDOWS, "avg_pool2d": WINDOWS, "flatten": WINDOWS,
-    "batch_norm": Calls(NORMALISED, NORMALISED, ("x", "weight", "bias")),
-    "layer_norm": Calls(("weight", "bias", "normalized_shape"), ("weight", "bias", "normalized_shape"),
-                        ("x", "weight", "bias")),
-    "dropout": Calls(("draws",), ("draws",), ("x",)),
-    "embedding": Calls(("weight",), ("weight",), ("weight",)),
-    "rnn": Calls((*RECURRENT, "h0"), (*RECURRENT, "h0"), ("x", *RECURRENT)),
-    "lstm": Calls((*RECURRENT, "h0", "c0"), (*RECURRENT, "h0", "c0"), ("x", *RECURRENT)),
-    "gru": Calls((*RECURRENT, "h0"), (*RECURRENT, "h0"), ("x", *RECURRENT)),
-}
 
 
 @dataclass(frozen=True)
@@ -68,46 +40,23 @@ def loss_stem(loss: str) -> str:
     return losses.FUNCTION_STEMS.get(loss, loss)
 
 
+LAYER_MODULES = (dense, layers, recurrent)  # where the reference keeps each layer type's forward and backward
+
+
+def layer_function(name: str) -> Callable:
+    """The reference's `<type>_forward`, `_backward` or `_running`, from the module of its concept."""
+    return next(getattr(module, name) for module in LAYER_MODULES if hasattr(module, name))
+
+
 def _contract() -> tuple[dict[str, Block], dict[str, Callable]]:
-    rows: list[tuple[Callable, str, str, str]] = [
-        (dense.dense_forward, "x (B, D), weight (U, D), bias (U,) or None", "z (B, U)", "dense"),
-        (dense.dense_backward, "grad_out = ∂L/∂z (B, U), x (B, D), weight (U, D)",
-         "(grad_x (B, D), grad_weight (U, D), grad_bias (U,))", "dense"),
-    ]
-    rows += [
-        (layers.conv2d_forward, "x (B, C, H, W), weight (O, C, kh, kw), bias (O,) or None", "z (B, O, OH, OW)", "layer"),
-        (layers.conv2d_backward, "grad_out = ∂L/∂z (B, O, OH, OW), x, weight",
-         "(grad_x, grad_weight, grad_bias)", "layer"),
-        (layers.max_pool2d_forward, "x (B, C, H, W)", "y (B, C, OH, OW)", "layer"),
-        (layers.max_pool2d_backward, "grad_out (B, C, OH, OW), x", "grad_x (B, C, H, W)", "layer"),
-        (layers.avg_pool2d_forward, "x (B, C, H, W)", "y (B, C, OH, OW)", "layer"),
-        (layers.avg_pool2d_backward, "grad_out (B, C, OH, OW), x", "grad_x (B, C, H, W)", "layer"),
-        (layers.flatten_forward, "x (B, …)", "y (B, D)", "layer"),
-        (layers.flatten_backward, "grad_out (B, D), x (B, …)", "grad_x (B, …)", "layer"),
-        (layers.batch_norm_forward, "x (B, C) or (B, C, H, W); weight, bias (C,) or None; running_mean, "
-         "running_var (C,)", "y, x's shape", "layer"),
-        (layers.batch_norm_running, "x, running_mean, running_var", "(running_mean, running_var) after the pass",
-         "layer"),
-        (layers.batch_norm_backward, "grad_out, x, weight, bias, running_mean, running_var",
-         "(grad_x, grad_weight, grad_bias)", "layer"),
-        (layers.layer_norm_forward, "x (B, …), weight, bias (normalized_shape) or None, normalized_shape",
-         "y, x's shape", "layer"),
-        (layers.layer_norm_backward, "grad_out, x, weight, bias, normalized_shape",
-         "(grad_x, grad_weight, grad_bias)", "layer"),
-        (layers.dropout_forward, "x (B, …), draws: uniform numbers of x's shape (kept where draws ≥ p)",
-         "y, x's shape", "layer"),
-        (layers.dropout_backward, "grad_out, x, draws", "grad_x", "layer"),
-        (layers.embedding_forward, "indices (B, T) integers, weight (num_embeddings, embedding_dim)",
-         "y (B, T, embedding_dim)", "layer"),
-        (layers.embedding_backward, "grad_out (B, T, embedding_dim), indices, weight", "grad_weight", "layer"),
-    ]
-    sequence = ("x (B, T, D); weight_ih_l0 (G·H, D), weight_hh_l0 (G·H, H), bias_ih_l0, bias_hh_l0 (G·H,) or None; "
-                "h0 (B, H)")
-    for kind in ("rnn", "lstm", "gru"):
-        given = sequence + (", c0 (B, H)" if kind == "lstm" else "")
-        rows += [(getattr(recurrent, f"{kind}_forward"), given, "z: h of every step (B, T, H), or the last (B, H)", "layer"),
-                 (getattr(recurrent, f"{kind}_backward"), "grad_out (z's shape), then as the forward",
-                  "(grad_x, grad_weight_ih_l0, grad_weight_hh_l0, grad_bias_ih_l0, grad_bias_hh_l0)", "layer")]
+    rows: list[tuple[Callable, str, str, str]] = []
+    for kind in LAYER_TYPES.values():  # the shapes as cases/layer_types.py declares them
+        family = "dense" if kind.name == "dense" else "layer"
+        forward, forward_result, backward, backward_result = kind.shapes
+        rows.append((layer_function(f"{kind.name}_forward"), forward, forward_result, family))
+        if kind.running is not None:
+            rows.append((layer_function(f"{kind.name}_running"), *kind.running, family))
+        rows.append((layer_function(f"{kind.name}_backward"), backward, backward_result, family))
     for name in ACTIVATIONS:
         rows.append((getattr(activations, f"{name}_forward"), "x (B, U)", "y (B, U)", "activation"))
         rows.append((getattr(activations, f"{name}_backward"), "grad_out = ∂L/∂y, x, y: each (B, U)",

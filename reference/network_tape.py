@@ -105,42 +105,67 @@ def record_forward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: 
     return Recorded(tape, {**leaves, "x": x_leaf}, terms, value, pre_activations, activations, buffers)
 
 
+@dataclass
+class At:
+    """What a layer's composition on the tape works with: the case, the layer's number, the parameters'
+    leaves, the running statistics (batch norm updates them here in training mode) and the step."""
+
+    case: Case
+    i: int
+    leaves: dict[str, Variable]
+    buffers: dict[str, np.ndarray]
+    step: int
+
+    @property
+    def layer(self):
+        return self.case.layers[self.i]
+
+    def param(self, name: str) -> Variable | None:
+        return self.leaves.get(f"layers.{self.i}.{name}")
+
+
 def layer_forward(case: Case, i: int, x: Variable, leaves: dict[str, Variable], buffers: dict[str, np.ndarray],
                   step: int) -> Variable:
-    """Layer i's z as tape calls; batch norm's running statistics updated in `buffers` (training mode)."""
-    layer, where = case.layers[i], f"layers.{i}"
-    weight, bias = leaves.get(f"{where}.weight"), leaves.get(f"{where}.bias")
-    options = layer.options
-    if layer.type == "dense":
-        z = x @ weight.T
-        return z if bias is None else z + bias
-    if layer.type == "flatten":
-        return t.reshape(x, (x.data.shape[0], -1))
-    if layer.type == "embedding":
-        size = weight.data.shape[1]
-        return t.take(weight, x.data.astype(np.int64)[..., None] * size + np.arange(size))
-    if layer.type == "dropout":
-        p = option(formulas_layers.dropout_forward, options, "p")
-        keep = case.dropout_draws(i, step, x.data.shape) >= p
-        return x * (keep / (1 - p)) if case.training_at(step) else x
-    if layer.type == "layer_norm":
-        shape = tuple(options["normalized_shape"])
-        axes = tuple(range(x.data.ndim - len(shape), x.data.ndim))
-        x_hat = normalise(x, axes, option(formulas_layers.layer_norm_forward, options, "eps"))
-        return x_hat if weight is None else x_hat * weight + bias
-    if layer.type == "batch_norm":
-        return batch_norm(x, weight, bias, where, buffers, case.training_at(step), options)
-    if layer.type in ("rnn", "lstm", "gru"):
-        return recurrent(case, i, x, leaves)
-    return windowed(layer.type, x, weight, bias, options)
+    """Layer i's z as tape calls, by its type (LAYERS below)."""
+    return LAYERS[case.layers[i].type](x, At(case, i, leaves, buffers, step))
 
 
-def recurrent(case: Case, i: int, x: Variable, leaves: dict[str, Variable]) -> Variable:
+def dense(x: Variable, at: At) -> Variable:
+    z = x @ at.param("weight").T
+    return z if at.param("bias") is None else z + at.param("bias")
+
+
+def flatten(x: Variable, at: At) -> Variable:
+    return t.reshape(x, (x.data.shape[0], -1))
+
+
+def embedding(x: Variable, at: At) -> Variable:
+    """Row `index` of the table for each index, as a pick of positions index·size + 0 … size − 1."""
+    weight = at.param("weight")
+    size = weight.data.shape[1]
+    return t.take(weight, x.data.astype(np.int64)[..., None] * size + np.arange(size))
+
+
+def dropout(x: Variable, at: At) -> Variable:
+    p = option(formulas_layers.dropout_forward, at.layer.options, "p")
+    keep = at.case.dropout_draws(at.i, at.step, x.data.shape) >= p
+    return x * (keep / (1 - p)) if at.case.training_at(at.step) else x
+
+
+def layer_norm(x: Variable, at: At) -> Variable:
+    options = at.layer.options
+    shape = tuple(options["normalized_shape"])
+    axes = tuple(range(x.data.ndim - len(shape), x.data.ndim))
+    x_hat = normalise(x, axes, option(formulas_layers.layer_norm_forward, options, "eps"))
+    return x_hat if at.param("weight") is None else x_hat * at.param("weight") + at.param("bias")
+
+
+def recurrent(x: Variable, at: At) -> Variable:
     """rnn, lstm and gru written step by step on the tape (the forward formulas of reference/recurrent.py);
     the backward through time is the tape's replay."""
-    layer, where = case.layers[i], f"layers.{i}"
-    weight_ih, weight_hh = leaves[f"{where}.weight_ih_l0"], leaves[f"{where}.weight_hh_l0"]
-    bias_ih, bias_hh = leaves.get(f"{where}.bias_ih_l0"), leaves.get(f"{where}.bias_hh_l0")
+    case, i, layer = at.case, at.i, at.layer
+    weight_ih, weight_hh = at.param("weight_ih_l0"), at.param("weight_hh_l0")
+    bias_ih, bias_hh = at.param("bias_ih_l0"), at.param("bias_hh_l0")
     rows, steps, hidden = x.data.shape[0], x.data.shape[1], layer.options["hidden_size"]
     h = x.tape.constant(case.initial_state(i, "h0", rows))
     memory = x.tape.constant(case.initial_state(i, "c0", rows)) if layer.type == "lstm" else None  # the LSTM's c
@@ -182,8 +207,11 @@ def normalise(x: Variable, axes: tuple[int, ...], eps: float) -> Variable:
     return centred / t.sqrt(variance + eps)
 
 
-def batch_norm(x: Variable, weight: Variable | None, bias: Variable | None, where: str,
-               buffers: dict[str, np.ndarray], training: bool, options: dict) -> Variable:
+def batch_norm(x: Variable, at: At) -> Variable:
+    """Training: x̂ from the batch's statistics on the tape, the running statistics moved (not differentiated);
+    evaluation: x̂ from the running statistics, constants."""
+    weight, bias, where, buffers = at.param("weight"), at.param("bias"), f"layers.{at.i}", at.buffers
+    training, options = at.case.training_at(at.step), at.layer.options
     axes = (0,) if x.data.ndim == 2 else (0, 2, 3)
     per_channel = (1, -1) if x.data.ndim == 2 else (1, -1, 1, 1)
     eps = option(formulas_layers.batch_norm_forward, options, "eps")
@@ -216,8 +244,9 @@ def window_index(shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[
     return planes + within
 
 
-def windowed(kind: str, x: Variable, weight: Variable | None, bias: Variable | None, options: dict) -> Variable:
+def windowed(x: Variable, at: At) -> Variable:
     """conv2d and the pools as picks of every window (tape.take) followed by a product, a max or a mean."""
+    kind, options, weight, bias = at.layer.type, at.layer.options, at.param("weight"), at.param("bias")
     function = getattr(formulas_layers, f"{kind}_forward")
     kernel = formulas_layers.pair(weight.data.shape[2:] if kind == "conv2d" else options["kernel_size"])
     stride = formulas_layers.pair(option(function, options, "stride") or kernel)
@@ -241,6 +270,13 @@ def windowed(kind: str, x: Variable, weight: Variable | None, bias: Variable | N
     z = rows @ t.reshape(weight, (weight.data.shape[0], channels * size)).T  # (B·OH·OW, O)
     z = t.permute(t.reshape(z, (batch, oh, ow, -1)), (0, 3, 1, 2))
     return z if bias is None else z + t.reshape(bias, (1, -1, 1, 1))
+
+
+LAYERS: dict[str, Callable[[Variable, At], Variable]] = {  # layer type -> its composition on the tape
+    "dense": dense, "conv2d": windowed, "max_pool2d": windowed, "avg_pool2d": windowed, "flatten": flatten,
+    "batch_norm": batch_norm, "layer_norm": layer_norm, "dropout": dropout, "embedding": embedding,
+    "rnn": recurrent, "lstm": recurrent, "gru": recurrent,
+}
 
 
 def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, step: int = 0,

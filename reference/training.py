@@ -7,7 +7,8 @@ import numpy as np
 from cases import Case, GraphCase, Step
 from reference import graph, network, network_tape
 from reference.blocks import REFERENCE, Blocks
-from reference.network import BlockError, checked
+from reference.guard import BlockError, call, checked
+from reference.plan import plan
 
 MODES = ("formulas", "tape")
 
@@ -35,7 +36,7 @@ def steps(case: Case, mode: str = "formulas", blocks: Blocks = REFERENCE,
     buffers = case.buffers()
     state: dict[str, dict] = {}
     update = f"{case.optimizer}_update"
-    plans = network.plan(case)
+    plans = plan(case)
     for t, batch in enumerate(case.schedule):
         x, y = case.x[batch], case.targets[batch]
         values = {("param", name): value for name, value in params.items()}
@@ -58,7 +59,7 @@ def steps(case: Case, mode: str = "formulas", blocks: Blocks = REFERENCE,
         for name, value in params.items():
             if name in case.freeze:
                 continue
-            outcome = network.call(blocks, update, value, result.grads[name], state.get(name, {}),
+            outcome = call(blocks, update, value, result.grads[name], state.get(name, {}),
                                    **case.optimizer_options)
             if not isinstance(outcome, tuple) or len(outcome) != 2 or not isinstance(outcome[1], dict):
                 raise BlockError(update, blocks.owner(update), "returned something other than (new_param, new_state)")
