@@ -160,6 +160,33 @@ def window_outputs(kind: str, options: dict[str, Any], sizes: list[int], field: 
     return out
 
 
+def conv1d_plan(fields: Fields, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
+    """conv1d over (C, L): windows along L."""
+    if len(in_shape) != 2:
+        raise Invalid(f"{field}.type", f"conv1d takes (C, L) per sample; it receives {shape_text(in_shape)}"
+                                       + (": give model.inputs as [C, L]" if field.endswith("[0]") else ""))
+    channels, length = in_shape
+    kernel, stride, padding, dilation = (single_option(options, key, field, minimum, default) for key, minimum, default
+                                         in (("kernel_size", 1, None), ("stride", 1, 1), ("padding", 0, 0),
+                                             ("dilation", 1, 1)))
+    out = output_size(length, kernel, stride, padding, dilation)
+    if out < 1:
+        raise Invalid(f"{field}.kernel_size", f"the window {kernel} (dilation {dilation}) does not fit in {length} "
+                                              f"with padding {padding}")
+    filters = positive(options, "out_channels", field)
+    return Plan((filters, out), {"weight": (filters, channels, kernel), "bias": (filters,)},
+                "out_channels × in_channels × kernel", channels * kernel)
+
+
+def single_option(options: dict[str, Any], key: str, field: str, minimum: int, default: int | None = None) -> int:
+    """A 1-d layer's option, an int (or torch's one-element list), ≥ minimum."""
+    value = options.get(key, default)
+    single = value if isinstance(value, int) else (value[0] if isinstance(value, list) and len(value) == 1 else None)
+    if not isinstance(single, int) or isinstance(single, bool) or single < minimum:
+        raise Invalid(f"{field}.{key}", f"expected an integer ≥ {minimum}, got {value!r}")
+    return single
+
+
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # gates stacked in weight_ih_l0, in torch's order
 RECURRENT_OUTPUTS = ("all", "last")  # every step's hidden state feeds the next layer, or the last one
 RNN_NONLINEARITIES = ("tanh", "relu")
@@ -241,6 +268,10 @@ LAYER_TYPES: dict[str, LayerType] = {kind.name: kind for kind in [
               "nn.Conv2d", required=("out_channels", "kernel_size"), **WEIGHTED,
               shapes=("x (B, C, H, W), weight (O, C, kh, kw), bias (O,) or None", "z (B, O, OH, OW)",
                       "grad_out = ∂L/∂z (B, O, OH, OW), x, weight", "(grad_x, grad_weight, grad_bias)")),
+    LayerType("conv1d", {"out_channels": (int,), **WINDOW_OPTIONS, "dilation": PAIR}, conv1d_plan, "nn.Conv1d",
+              required=("out_channels", "kernel_size"), **WEIGHTED,
+              shapes=("x (B, C, L), weight (O, C, k), bias (O,) or None", "z (B, O, OL)",
+                      "grad_out = ∂L/∂z (B, O, OL), x, weight", "(grad_x, grad_weight, grad_bias)")),
     LayerType("max_pool2d", {**WINDOW_OPTIONS, "dilation": PAIR}, windows_plan("max_pool2d"), "nn.MaxPool2d",
               required=("kernel_size",), shapes=("x (B, C, H, W)", "y (B, C, OH, OW)", "grad_out (B, C, OH, OW), x",
                                                  "grad_x (B, C, H, W)")),

@@ -97,6 +97,8 @@ def recurrent_module(layer: Layer, options: dict, in_shape: tuple[int, ...], dty
 MODULES: dict[str, Callable[[Layer, dict, tuple[int, ...], torch.dtype], nn.Module]] = {  # layer type -> its module
     "dense": lambda layer, options, in_shape, dtype: nn.Linear(in_shape[0], layer.units, bias=layer.bias is not None,
                                                                dtype=dtype),
+    "conv1d": lambda layer, options, in_shape, dtype: nn.Conv1d(in_shape[0], bias=layer.bias is not None, dtype=dtype,
+                                                                **options),
     "conv2d": lambda layer, options, in_shape, dtype: nn.Conv2d(in_shape[0], bias=layer.bias is not None, dtype=dtype,
                                                                 **options),
     "max_pool2d": lambda layer, options, in_shape, dtype: nn.MaxPool2d(**options),

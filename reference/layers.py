@@ -1,4 +1,5 @@
-"""The layers beyond dense: convolution, pooling, flatten, normalisation, dropout, embedding. NumPy only.
+"""The layers beyond dense: convolution (2-d and 1-d), pooling, flatten, normalisation, dropout, embedding.
+NumPy only.
 
 Each layer is a `<type>_forward(x, …)` and a `<type>_backward(grad_out, x, …)` side by side, as
 CS231n writes them; instead of a cache, backward takes the forward's own inputs again (x, the
@@ -87,6 +88,38 @@ def conv2d_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray, str
     grad_windows = np.einsum("bohw,ocij->bchwij", grad_out, weight, optimize=True)
     grad_x = add_windows(grad_windows, xp.shape, pair(padding), pair(stride), pair(dilation))
     return grad_x, grad_weight, grad_bias
+
+
+# ---- conv1d ------------------------------------------------------------------------------------
+#
+# A 1-d convolution over (B, C, L) is the 2-d one over images of height 1: x[:, :, None] is (B, C, 1, L),
+# weight[:, :, None] (O, C, 1, k), and the stride, padding and dilation act along the width only.
+
+def conv1d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, stride=1, padding=0,
+                   dilation=1) -> np.ndarray:
+    """z[b, o, l] = bias[o] + Σ_{c,j} weight[o, c, j] · xp[b, c, l·s + j·d]      (xp: x padded by p each side)
+
+    x (B, C, L), weight (O, C, k), bias (O,) or None -> z (B, O, OL)."""
+    return conv2d_forward(x[:, :, None], weight[:, :, None], bias, (1, single(stride)), (0, single(padding)),
+                          (1, single(dilation)))[:, :, 0]
+
+
+def conv1d_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray, stride=1, padding=0,
+                    dilation=1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """grad_out = ∂L/∂z (B, O, OL):
+
+    grad_weight[o, c, j] = Σ_{b,l} grad_out[b, o, l] · xp[b, c, l·s + j·d]     (O, C, k)
+    grad_bias[o]         = Σ_{b,l} grad_out[b, o, l]                           (O,)
+    grad_x[b, c, l·s + j·d − p] += Σ_o grad_out[b, o, l] · weight[o, c, j]     (B, C, L)
+    """
+    grad_x, grad_weight, grad_bias = conv2d_backward(grad_out[:, :, None], x[:, :, None], weight[:, :, None],
+                                                     (1, single(stride)), (0, single(padding)), (1, single(dilation)))
+    return grad_x[:, :, 0], grad_weight[:, :, 0], grad_bias
+
+
+def single(value: int | list[int] | tuple[int]) -> int:
+    """torch's 1-d option, an int or a one-element list: 3 or [3] -> 3."""
+    return value if isinstance(value, int) else int(value[0])
 
 
 # ---- pooling -----------------------------------------------------------------------------------

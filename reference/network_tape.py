@@ -245,8 +245,11 @@ def window_index(shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[
 
 
 def windowed(x: Variable, at: At) -> Variable:
+    return windowed_2d(at.layer.type, x, at.param("weight"), at.param("bias"), at.layer.options)
+
+
+def windowed_2d(kind: str, x: Variable, weight: Variable | None, bias: Variable | None, options: dict) -> Variable:
     """conv2d and the pools as picks of every window (tape.take) followed by a product, a max or a mean."""
-    kind, options, weight, bias = at.layer.type, at.layer.options, at.param("weight"), at.param("bias")
     function = getattr(formulas_layers, f"{kind}_forward")
     kernel = formulas_layers.pair(weight.data.shape[2:] if kind == "conv2d" else options["kernel_size"])
     stride = formulas_layers.pair(option(function, options, "stride") or kernel)
@@ -272,8 +275,19 @@ def windowed(x: Variable, at: At) -> Variable:
     return z if bias is None else z + t.reshape(bias, (1, -1, 1, 1))
 
 
+def conv1d(x: Variable, at: At) -> Variable:
+    """conv1d as conv2d on images of height 1: (B, C, L) -> (B, C, 1, L), the kernel (O, C, 1, k)."""
+    options = {key: [1, formulas_layers.single(value)] if key != "padding" else [0, formulas_layers.single(value)]
+               for key, value in at.layer.options.items() if key in ("stride", "padding", "dilation")}
+    batch, channels, length = x.data.shape
+    weight = at.param("weight")
+    z = windowed_2d("conv2d", t.reshape(x, (batch, channels, 1, length)),
+                    t.reshape(weight, (*weight.data.shape[:2], 1, weight.data.shape[2])), at.param("bias"), options)
+    return t.reshape(z, (batch, z.data.shape[1], z.data.shape[3]))
+
+
 LAYERS: dict[str, Callable[[Variable, At], Variable]] = {  # layer type -> its composition on the tape
-    "dense": dense, "conv2d": windowed, "max_pool2d": windowed, "avg_pool2d": windowed, "flatten": flatten,
+    "dense": dense, "conv1d": conv1d, "conv2d": windowed, "max_pool2d": windowed, "avg_pool2d": windowed, "flatten": flatten,
     "batch_norm": batch_norm, "layer_norm": layer_norm, "dropout": dropout, "embedding": embedding,
     "rnn": recurrent, "lstm": recurrent, "gru": recurrent,
 }

@@ -63,6 +63,27 @@ def test_conv2d_equals_its_definition_written_as_loops() -> None:
         assert z[b, o, h, w] == pytest.approx(total, abs=1e-12)
 
 
+@pytest.mark.parametrize("options", [{}, {"stride": 2}, {"padding": 2}, {"dilation": 2, "stride": 3, "padding": 1},
+                                     {"stride": [2]}], ids=str)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv1d_matches_nn_conv1d(options: dict, bias: bool) -> None:
+    x = RNG.normal(size=(2, 3, 11))
+    module = nn.Conv1d(3, 4, 3, bias=bias, dtype=torch.float64,
+                       **{k: tuple(v) if isinstance(v, list) else v for k, v in options.items()})
+    weight = module.weight.detach().numpy().copy()
+    bias_value = module.bias.detach().numpy().copy() if bias else None
+    x_t = leaf(x)
+    z_t = module(x_t)
+    grad_out = RNG.normal(size=z_t.shape)
+    z_t.backward(torch.tensor(grad_out))
+    close(layers.conv1d_forward(x, weight, bias_value, **options), z_t)
+    grad_x, grad_weight, grad_bias = layers.conv1d_backward(grad_out, x, weight, **options)
+    close(grad_x, x_t.grad)
+    close(grad_weight, module.weight.grad)
+    if bias:
+        close(grad_bias, module.bias.grad)
+
+
 POOL_OPTIONS = [(2, {}), (3, {"stride": 1}), (3, {"stride": 2, "padding": 1}), ([2, 3], {"stride": [1, 2]})]
 
 
