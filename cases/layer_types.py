@@ -59,6 +59,11 @@ class LayerType:
     shapes: tuple[str, str, str, str] = ("", "", "", "")  # the contract: forward's arguments, its result,
     #                                                       the backward's arguments, its result
     running: tuple[str, str] | None = None  # <type>_running(x, *buffers) after a training-mode pass: (arguments, result)
+    gates: str = ""  # a recurrent layer's blocks stacked in weight_ih_l0, in torch's order, one letter each
+
+    @property
+    def recurrent(self) -> bool:
+        return bool(self.gates)
 
     @property
     def accepted(self) -> dict[str, tuple[type, ...]]:
@@ -187,12 +192,11 @@ def single_option(options: dict[str, Any], key: str, field: str, minimum: int, d
     return single
 
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # gates stacked in weight_ih_l0, in torch's order
 RECURRENT_OUTPUTS = ("all", "last")  # every step's hidden state feeds the next layer, or the last one
 RNN_NONLINEARITIES = ("tanh", "relu")
 
 
-def recurrent_plan(kind: str) -> Planner:
+def recurrent_plan(kind: str, gates: int) -> Planner:
     """rnn, lstm, gru over (T, D) per sample: torch's parameters, (T, H) or (H,) out."""
     def plan(fields: Fields, options: dict[str, Any], in_shape: tuple[int, ...], field: str) -> Plan:
         if len(in_shape) != 2:
@@ -206,12 +210,12 @@ def recurrent_plan(kind: str) -> Planner:
         for key in ("h0", "c0"):
             if key in options:
                 options[key] = fields.array(options[key], f"{field}.{key}", (hidden,), "hidden_size").tolist()
-        rows, (steps, size) = GATES[kind] * hidden, in_shape
+        rows, (steps, size) = gates * hidden, in_shape
         arrays = {"weight_ih_l0": (rows, size), "weight_hh_l0": (rows, hidden)}
         if options.get("bias", True):
             arrays.update({"bias_ih_l0": (rows,), "bias_hh_l0": (rows,)})
         shape = (steps, hidden) if options.get("output", "all") == "all" else (hidden,)
-        return Plan(shape, arrays, f"{GATES[kind]}·hidden_size × inputs", hidden)
+        return Plan(shape, arrays, f"{gates}·hidden_size × inputs", hidden)
     return plan
 
 
@@ -248,14 +252,14 @@ RECURRENT_SHAPES = ("z: h of every step (B, T, H), or the last (B, H)", "grad_ou
 RECURRENT_OURS = {"output": (str,), "h0": (list,)}
 
 
-def recurrent(kind: str, options: dict[str, tuple[type, ...]], states: tuple[str, ...]) -> LayerType:
+def recurrent(kind: str, options: dict[str, tuple[type, ...]], states: tuple[str, ...], gates: str) -> LayerType:
     given = SEQUENCE + (", c0 (B, H)" if "c0" in states else "")
-    return LayerType(kind, {"hidden_size": (int,), **options, "bias": (bool,)}, recurrent_plan(kind),
+    return LayerType(kind, {"hidden_size": (int,), **options, "bias": (bool,)}, recurrent_plan(kind, len(gates)),
                      f"nn.{kind.upper()}", required=("hidden_size",),
                      ours={**RECURRENT_OURS, **({"c0": (list,)} if "c0" in states else {})},
                      parameters=RECURRENT_PARAMETERS, forward=(*RECURRENT_PARAMETERS, *states),
                      backward=(*RECURRENT_PARAMETERS, *states), returns=("x", *RECURRENT_PARAMETERS),
-                     shapes=(given, *RECURRENT_SHAPES))
+                     shapes=(given, *RECURRENT_SHAPES), gates=gates)
 
 
 WINDOW_OPTIONS = {"kernel_size": PAIR, "stride": PAIR, "padding": PAIR}
@@ -303,7 +307,7 @@ LAYER_TYPES: dict[str, LayerType] = {kind.name: kind for kind in [
               backward=("weight",), returns=("weight",),
               shapes=("indices (B, T) integers, weight (num_embeddings, embedding_dim)", "y (B, T, embedding_dim)",
                       "grad_out (B, T, embedding_dim), indices, weight", "grad_weight")),
-    recurrent("rnn", {"nonlinearity": (str,)}, ("h0",)),
-    recurrent("lstm", {}, ("h0", "c0")),
-    recurrent("gru", {}, ("h0",)),
+    recurrent("rnn", {"nonlinearity": (str,)}, ("h0",), "a"),  # one block: the pre-activation
+    recurrent("lstm", {}, ("h0", "c0"), "ifgo"),  # input, forget, cell candidate, output
+    recurrent("gru", {}, ("h0",), "rzn"),  # reset, update, new
 ]}

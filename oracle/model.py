@@ -17,7 +17,7 @@ from torch import nn
 
 from cases import Case, GraphCase, Step
 from cases.case import Layer
-from cases.layer_types import GATES
+from cases.layer_types import LAYER_TYPES
 from cases.quantities import pass_quantities
 from oracle import graph
 
@@ -115,7 +115,7 @@ MODULES: dict[str, Callable[[Layer, dict, tuple[int, ...], torch.dtype], nn.Modu
 
 def initial_states(layer: Layer, dtype: torch.dtype) -> dict:
     """A recurrent layer's h0 (c0) as the case gives them, one row for every sample; absent: torch's zeros."""
-    if layer.type not in GATES:
+    if not LAYER_TYPES[layer.type].recurrent:
         return {}
     given = {name: torch.tensor(layer.options[name], dtype=dtype) for name in ("h0", "c0") if name in layer.options}
     return {"given": given, "output": layer.options.get("output", "all"), "lstm": layer.type == "lstm"}

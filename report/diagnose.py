@@ -13,19 +13,15 @@ without 1/(1 − p), embedding rows overwritten. The first
 signature that fits the whole array within the engines' tolerance is the hint, with its evidence.
 """
 
-import inspect
-import itertools
 
 import numpy as np
 
-from cases import Case, Step
-from cases.quantities import STATE, layer_of
-from reference import layers, mistakes, optimizers
+from cases import Case
+from cases.quantities import layer_of
+from mistakes.counterfactuals import Window, candidates, optimizer_option
 from report.comparison import array_scale
 from report.first_wrong import FirstWrong
 from report.tolerances import engines_agree
-
-Window = dict[int, dict[str, Step]]
 
 
 def close(ours: np.ndarray, theirs: np.ndarray, case: Case) -> bool:
@@ -50,21 +46,13 @@ def named_factors(case: Case, step: int, quantity: str, key: str) -> list[tuple[
         (float(outputs), f"a factor of K = {outputs}, the number of outputs"),
         (1 / outputs, f"a factor of 1/K = 1/{outputs}, the number of outputs"),
     ]
-    lr = option(case, "lr")
+    lr = optimizer_option(case, "lr")
     if lr:
         factors += [(lr, f"multiplied by the learning rate {lr:g} once more"), (1 / lr, f"the learning rate {lr:g} left out")]
-    if quantity in ("momentum_buffer", "param") and case.optimizer == "sgd" and option(case, "momentum"):
-        factors.append((1 - option(case, "dampening"), "the momentum buffer started at 0 (torch starts it at the "
+    if quantity in ("momentum_buffer", "param") and case.optimizer == "sgd" and optimizer_option(case, "momentum"):
+        factors.append((1 - optimizer_option(case, "dampening"), "the momentum buffer started at 0 (torch starts it at the "
                                                        "first gradient, without dampening)"))
     return [(value, text) for value, text in factors if value != 1.0]
-
-
-def option(case: Case, name: str) -> float:
-    """The case's optimizer option, or its default in the reference's update rule."""
-    if name in case.optimizer_options:
-        return case.optimizer_options[name]
-    parameter = inspect.signature(getattr(optimizers, f"{case.optimizer}_update")).parameters.get(name)
-    return parameter.default if parameter is not None else 0.0
 
 
 def explain(case: Case, first: FirstWrong, window: Window, witness: str) -> tuple[str, str]:
@@ -156,69 +144,6 @@ def corner(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, s
     return None
 
 
-def layer_option(case: Case, number: int, function: str, name: str):
-    """A typed layer's option from the case, or its default in the reference's function."""
-    layer = case.layers[number]
-    if name in layer.options:
-        return layer.options[name]
-    return inspect.signature(getattr(layers, function)).parameters[name].default
-
-
-def layer_input(case: Case, number: int, values: dict, batch: np.ndarray) -> np.ndarray:
-    """What layer `number` received in torch's recording: the layer below's activation, or the batch's x."""
-    return values[("activation", f"layers.{number - 1}")] if number else case.x[batch]
-
-
-def layer_mistakes(case: Case, number: int, oracle: dict, batch: np.ndarray, t: int):
-    """Classic mistakes in the backward of a typed layer, computed from torch's values: its δ is the
-    grad_out the layer's backward received, the result is ∂L/∂(its input)."""
-    layer, where = case.layers[number], f"layers.{number}"
-    grad_out, x = oracle[("delta", where)], layer_input(case, number, oracle, batch)
-    weight = oracle.get(("param", f"{where}.weight"))
-    if layer.type == "batch_norm" and case.training_at(t):
-        yield ("batch norm's input gradient with the batch mean and variance treated as constants (the two terms "
-               "through μ and σ² left out)",
-               mistakes.batch_norm_statistics_as_constants(grad_out, x, weight, layer_option(case, number, "batch_norm_forward", "eps")),
-               "yours equals grad_out · weight / √(σ² + eps)")
-    if layer.type == "conv2d":
-        options = {k: v for k, v in layer.options.items() if k in ("stride", "padding", "dilation")}
-        yield ("the kernel turned 180° in conv2d's input gradient: torch's conv2d is a cross-correlation, its input "
-               "gradient scatters grad_out back through the kernel as it is",
-               mistakes.conv2d_kernel_flipped(grad_out, x, weight, options), "yours equals conv2d_backward with weight[:, :, ::-1, ::-1]")
-    if layer.type == "max_pool2d":
-        options = {k: v for k, v in layer.options.items() if k in ("kernel_size", "stride", "padding", "dilation")}
-        yield ("max-pooling's gradient shared among tied maxima; torch sends each window's gradient to its first "
-               "maximum, read row by row", mistakes.max_pool_ties_shared(grad_out, x, **options),
-               "yours equals grad_out split equally among each window's equal maxima")
-    if layer.type == "layer_norm" and weight is not None:
-        shape = tuple(layer.options["normalized_shape"])
-        eps = layer_option(case, number, "layer_norm_backward", "eps")
-        yield ("layer norm's input gradient without its weight: grad_x̂ taken as grad_out, as if γ were 1",
-               mistakes.layer_norm_without_weight(grad_out, x, shape, eps), "yours equals layer_norm_backward with weight = 1")
-    if layer.type == "dropout" and case.training_at(t):
-        p = layer_option(case, number, "dropout_forward", "p")
-        yield ("dropout's backward without the 1/(1 − p) its forward pass multiplied by",
-               grad_out * (case.dropout_draws(number, t, x.shape) >= p), "yours equals grad_out · mask")
-
-
-GATES = {"lstm": "ifgo", "gru": "rzn"}  # torch's order of the stacked gates
-
-
-def gate_orders(case: Case, number: int, oracle: dict, batch: np.ndarray):
-    """A recurrent layer's gates read in another order than torch stacks them."""
-    layer, where = case.layers[number], f"layers.{number}"
-    names = GATES[layer.type]
-    params = [oracle.get(("param", f"{where}.{name}")) for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
-    x = layer_input(case, number, oracle, batch)
-    states = [case.initial_state(number, name, len(x)) for name in (("h0", "c0") if layer.type == "lstm" else ("h0",))]
-    for order in itertools.permutations(range(len(names))):
-        if order != tuple(range(len(names))):
-            read = ", ".join(names[k] for k in order)
-            yield (f"the {layer.type}'s gates read in the order {read}; torch stacks them {', '.join(names)}",
-                   mistakes.gates_reordered(layer.type, x, params, states, layer.options.get("output", "all"), order),
-                   f"yours equals torch's {layer.type} with the weight blocks taken as {read}")
-
-
 def counterfactuals(case, quantity, key, ours, truth, window, t, witness) -> tuple[str, str] | None:
     """Compare with what each classic mistake computes from torch's own values."""
     oracle = window[t]["oracle"].values
@@ -228,82 +153,3 @@ def counterfactuals(case, quantity, key, ours, truth, window, t, witness) -> tup
     return None
 
 
-def candidates(case: Case, quantity: str, key: str, oracle: dict, window: Window, t: int, witness: str):
-    """(hint, what the mistake computes, evidence) for the quantity that is first wrong."""
-    if quantity == "delta":
-        layer = case.layers[layer_of(key)]
-        if ("grad_activation", key) in oracle:
-            grad_a, z, a = oracle[("grad_activation", key)], oracle[("pre_activation", key)], \
-                oracle[("activation", key)] if ("activation", key) in oracle else oracle[("output", "")]
-            yield (f"{layer.activation}'s derivative left out: δ = ∂L/∂a, multiplied by grad_out only", grad_a,
-                   "yours equals torch's ∂L/∂a of the same layer")
-            yield (f"{layer.activation}'s derivative evaluated on z instead of on a",
-                   mistakes.derivative_on(layer.activation, layer.activation_options, grad_a, z),
-                   f"yours equals {layer.activation}_backward(grad_out, z, y=z)")
-            yield (f"{layer.activation}'s derivative evaluated on a instead of on z",
-                   mistakes.derivative_on(layer.activation, layer.activation_options, grad_a, a),
-                   f"yours equals {layer.activation}_backward(grad_out, a, y=a)")
-            if layer.activation == "softmax":
-                yield ("only the diagonal of softmax's Jacobian: y(1 − y) as for a sigmoid, without the other outputs' terms",
-                       mistakes.softmax_diagonal_only(grad_a, a), "yours equals grad_out · y(1 − y)")
-    if quantity in ("activation", "output"):
-        number = layer_of(key) if key else len(case.layers) - 1
-        layer = case.layers[number]
-        z = oracle[("pre_activation", f"layers.{number}")]
-        yield (f"{layer.activation}(−z): a sign slip inside the activation",
-               mistakes.forward_of_negative(layer.activation, layer.activation_options, z), "yours equals f(−z)")
-    dense = key.startswith("layers.") and case.layers[layer_of(key)].type == "dense"
-    if quantity == "pre_activation" and case.layers[layer_of(key)].type in GATES:
-        yield from gate_orders(case, layer_of(key), oracle, window[t]["oracle"].batch)
-    if quantity == "pre_activation" and dense and ("param", f"{key}.bias") in oracle:
-        yield "the bias left out of z", oracle[("pre_activation", key)] - oracle[("param", f"{key}.bias")], \
-            "yours equals z − bias"
-    if quantity in ("grad_activation", "input_grad"):
-        above = layer_of(key) + 1 if quantity == "grad_activation" else 0
-        if above < len(case.layers) and case.layers[above].type != "dense":
-            yield from layer_mistakes(case, above, oracle, window[t]["oracle"].batch, t)
-        if above < len(case.layers) and case.layers[above].type == "dense" and ("delta", f"layers.{above}") in oracle:
-            delta = oracle[("delta", f"layers.{above}")]
-            weight = oracle[("param", f"layers.{above}.weight")]
-            if t + 1 in window:
-                updated = window[t + 1]["oracle"].values[("param", f"layers.{above}.weight")]
-                yield (f"back-propagated through the already updated weights of layers.{above} (updated before "
-                       "computing the gradient below it)", mistakes.through_weight(delta, updated),
-                       f"yours equals δ @ weight of layers.{above} after this step's update")
-            if weight.shape[0] == weight.shape[1]:
-                yield (f"multiplied by weight.T where torch multiplies by weight (layers.{above})",
-                       mistakes.through_weight(delta, weight.T), "yours equals δ @ weight.T")
-    if quantity == "grad" and key.endswith(".bias") and dense:
-        delta = oracle.get(("delta", key.rsplit(".", 1)[0]))
-        if delta is not None and len(delta) > 1:
-            yield "the first row of the batch only, not the sum over the batch", delta[0], "yours equals δ[0]"
-    if quantity == "grad" and case.layers[layer_of(key)].type == "embedding" and key.endswith(".weight"):
-        number = layer_of(key)
-        yield ("the embedding's rows assigned (=) instead of accumulated (+=): a repeated index keeps only its last use",
-               mistakes.embedding_repeats_overwritten(oracle[("delta", f"layers.{number}")], case.x[window[t]["oracle"].batch],
-                                                      oracle[("param", key)]),
-               "yours equals grad_weight[indices] = grad_out")
-    if quantity == "buffer" and key.endswith("running_var") and t - 1 in window:
-        number = layer_of(key)
-        before = window[t - 1]["oracle"]
-        yield ("the running variance updated with the biased batch variance σ²; torch uses the unbiased σ² · n/(n − 1)",
-               mistakes.running_var_biased(layer_input(case, number, before.values, before.batch), before.values[("buffer", key)],
-                                           layer_option(case, number, "batch_norm_running", "momentum")),
-               "yours equals (1 − momentum) · running_var + momentum · σ² (biased)")
-    previous = window.get(t - 1, {}).get(witness)
-    if quantity == "grad" and previous is not None and ("grad", key) in previous.values:
-        yield ("this step's gradient plus the last one (gradients not reset between steps)",
-               oracle[("grad", key)] + previous.values[("grad", key)], "yours equals torch's gradient + your previous one")
-    if quantity == "param" and t - 1 in window:
-        before = window[t - 1]["oracle"].values
-        if case.optimizer in ("adam", "adamw") and ("exp_avg", key) in oracle:
-            state = {name: oracle[(name, key)] for name in STATE if (name, key) in oracle}
-            yield ("Adam without its bias correction 1/(1 − βᵗ)",
-                   mistakes.adam_without_bias_correction(before[("param", key)], state, option(case, "lr"), option(case, "eps")),
-                   "yours equals p − lr · m / (√v + eps) with torch's m and v")
-        if case.optimizer == "adamw":
-            state_before = {name: before[(name, key)] for name in STATE if (name, key) in before}
-            options = {k: v for k, v in case.optimizer_options.items()}
-            yield ("AdamW's weight decay added to the gradient (Adam's L2 penalty) instead of decoupled",
-                   mistakes.adamw_as_l2(before[("param", key)], before[("grad", key)], state_before, options),
-                   "yours equals torch.optim.Adam's step with the same weight_decay")
