@@ -38,8 +38,8 @@ class Layer:
     buffers: dict[str, np.ndarray] = field(default_factory=dict)  # batch_norm: running_mean, running_var
 
     @property
-    def units(self) -> int:
-        """The numbers in one sample's output."""
+    def size(self) -> int:
+        """The numbers in one sample's output: a dense layer's units, a convolution's C·H·W."""
         return math.prod(self.shape)
 
     @property
@@ -72,10 +72,10 @@ class Case:
     source: str
     dtype: str  # "float64" | "float32"
     path: str
-    inputs: int  # numbers per sample: the product of input_shape
+    input_shape: tuple[int, ...]  # one sample's input: (D,), an image (C, H, W), a sequence (T, D), T indices
     layers: tuple[Layer, ...]
     names: dict[str, str]  # alias -> "layers.i.weight[r,c]"
-    x: np.ndarray  # (N, inputs)
+    x: np.ndarray  # (N, *input_shape): one row per sample, an image (C, H, W), a sequence, or indices
     targets: np.ndarray  # (N, outputs) floats, or (N,) int64 class indices
     loss: str
     loss_options: dict[str, Any]
@@ -87,7 +87,6 @@ class Case:
     tolerance: tuple[float, float] | None  # (abs, rel) tightening the default, or None
     data_file: Path | None = None  # the CSV file the data came from, if any
     limits: dict[str, int] = field(default_factory=dict)
-    input_shape: tuple[int, ...] = ()  # one sample, e.g. (C, H, W); () means (inputs,)
     training: bool = True  # [model] mode: "train" (batch statistics, dropout on) or "eval"
     evaluate_last: bool = False  # [training] evaluate_last: the last recorded step in evaluation mode
 
@@ -97,7 +96,7 @@ class Case:
 
     @property
     def outputs(self) -> int:
-        return self.layers[-1].units
+        return self.layers[-1].size
 
     @property
     def class_targets(self) -> bool:
@@ -105,8 +104,9 @@ class Case:
         return self.targets.ndim == 1
 
     @property
-    def sample_shape(self) -> tuple[int, ...]:
-        return self.input_shape or (self.inputs,)
+    def inputs(self) -> int:
+        """The numbers in one sample's input."""
+        return math.prod(self.input_shape)
 
     def training_at(self, step: int) -> bool:
         """model.train() (True) or model.eval() at a step: the case's mode, except that with evaluate_last
@@ -120,7 +120,7 @@ class Case:
 
     def layer_input_shape(self, i: int) -> tuple[int, ...]:
         """One sample's input to layer i."""
-        return self.sample_shape if i == 0 else self.layers[i - 1].shape
+        return self.input_shape if i == 0 else self.layers[i - 1].shape
 
     def layer_parameters(self, i: int) -> list[str]:
         """Layer i's parameter names, in the order the layer holds them (`layers.i.weight`, …)."""

@@ -80,8 +80,8 @@ def read_expect(fields: Fields, entry: Any, field: str, model: Model) -> Expect:
         only(entry, field, "index")
         if quantity == "input_grad" and model.layers[0].type == "embedding":
             raise Invalid(f"{field}.quantity", "the inputs are indices into an embedding: they have no gradient")
-        shape = {"loss": (), "output": (rows, model.layers[-1].units), "input_grad": (rows, *model.input_shape),
-                 "unreduced_loss": (rows,) if model.loss == "cross_entropy" else (rows, model.layers[-1].units)
+        shape = {"loss": (), "output": (rows, model.layers[-1].size), "input_grad": (rows, *model.input_shape),
+                 "unreduced_loss": (rows,) if model.loss == "cross_entropy" else (rows, model.layers[-1].size)
                  }[quantity]
     if keyed_by != "param" and "index" in entry:
         index = read_index(entry["index"], f"{field}.index", shape)

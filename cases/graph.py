@@ -66,7 +66,6 @@ class GraphCase:
     differentiable: frozenset[str]  # inputs and nodes that depend on a trainable input: they have a gradient
     limits: dict[str, int] = field(default_factory=dict)
     data_file: Path | None = None
-    layers: tuple = ()  # a graph has no dense layers
 
     def parameters(self) -> dict[str, np.ndarray]:
         return {name: value for name, value in self.values.items() if name in self.trainable}

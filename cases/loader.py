@@ -108,9 +108,9 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
     if loss is not None and layers:
         fields.part(check_loss_fits, loss, layers)
     if targets is not None and loss is not None and layers:
-        targets = fields.part(check_targets, loss, targets, layers[-1].units)
+        targets = fields.part(check_targets, loss, targets, layers[-1].size)
     if x is not None and layers:
-        fields.part(size_limits.check, limits, "activations", len(x) * sum(layer.units for layer in layers), "data")
+        fields.part(size_limits.check, limits, "activations", len(x) * sum(layer.size for layer in layers), "data")
     training = fields.part(section, fields, raw, "training")
     samples = len(x) if x is not None else None
     trained = fields.part(read_training, fields, training, layers, samples, limits) if training is not None else None
@@ -124,7 +124,7 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
         model_shape = Model(input_shape, layers, names, loss, schedule, freeze)
         expects = fields.part(read_expects, fields, raw.get("expect", []), model_shape) or ()
         parameters = sum(array.size for layer in layers for array in layer.params.values())
-        per_step = 2 * parameters + 4 * schedule.size * sum(layer.units for layer in layers)
+        per_step = 2 * parameters + 4 * schedule.size * sum(layer.size for layer in layers)
         fields.part(size_limits.check, limits, "recorded_numbers", per_step * (schedule.steps + 1), "training")
     tolerance = fields.part(read_tolerance, fields, raw.get("tolerance"))
 
@@ -132,7 +132,7 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
     if error is not None:
         raise error
     case = Case(name=name, title=title, source=source, dtype="float64", path=fields.path,
-                inputs=math.prod(input_shape), input_shape=input_shape, training=train_mode,
+                input_shape=input_shape, training=train_mode,
                 evaluate_last=bool(evaluate_last),
                 layers=tuple(layers), names=names, x=x, targets=targets, loss=loss, loss_options=loss_options,
                 optimizer=optimizer, optimizer_options=options, schedule=schedule, freeze=freeze,

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from cases import GraphCase, Step
+from oracle.arrays import DTYPES, numpy
 
-DTYPES = {"float64": torch.float64, "float32": torch.float32}
 OPERATIONS: dict[str, Callable[..., torch.Tensor]] = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "max": torch.maximum,
     "min": torch.minimum, "dot": torch.dot, "matmul": torch.matmul,
@@ -18,8 +18,6 @@ OPERATIONS: dict[str, Callable[..., torch.Tensor]] = {
 }
 
 
-def numpy(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.detach().numpy().copy()
 
 
 def steps(case: GraphCase, start: tuple[int, Step] | None = None) -> Iterator[Step]:

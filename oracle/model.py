@@ -20,8 +20,8 @@ from cases.case import Layer
 from cases.layer_types import LAYER_TYPES
 from cases.quantities import pass_quantities
 from oracle import graph
+from oracle.arrays import DTYPES, numpy
 
-DTYPES = {"float64": torch.float64, "float32": torch.float32}
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
               "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
 
@@ -95,7 +95,7 @@ def recurrent_module(layer: Layer, options: dict, in_shape: tuple[int, ...], dty
 
 
 MODULES: dict[str, Callable[[Layer, dict, tuple[int, ...], torch.dtype], nn.Module]] = {  # layer type -> its module
-    "dense": lambda layer, options, in_shape, dtype: nn.Linear(in_shape[0], layer.units, bias=layer.bias is not None,
+    "dense": lambda layer, options, in_shape, dtype: nn.Linear(in_shape[0], layer.size, bias=layer.bias is not None,
                                                                dtype=dtype),
     "conv1d": lambda layer, options, in_shape, dtype: nn.Conv1d(in_shape[0], bias=layer.bias is not None, dtype=dtype,
                                                                 **options),
@@ -176,8 +176,6 @@ class Network(nn.Module):
             self.layers[i].draws = torch.tensor(case.dropout_draws(i, step, shape))
 
 
-def numpy(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.detach().numpy().copy()
 
 
 def load_state(model: Network, optimizer: torch.optim.Optimizer | None, trained: list, recorded: Step) -> None:
@@ -262,14 +260,9 @@ def steps(case: Case, start: tuple[int, Step] | None = None) -> Iterator[Step]:
             optimizer.step()
 
 
-def run(case: Case, on_step: Callable[[int], None] | None = None) -> list[Step]:
-    """Every step's recording in a list."""
-    recorded = []
-    for t, step in enumerate(steps(case)):
-        recorded.append(step)
-        if on_step is not None:
-            on_step(t)
-    return recorded
+def run(case: Case) -> list[Step]:
+    """Every step's recording in a list (`steps` one at a time holds one step in memory)."""
+    return list(steps(case))
 
 
 def loss_at(case: Case, params: dict[str, np.ndarray], rows: np.ndarray) -> float:

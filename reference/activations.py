@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
+erf = np.vectorize(math.erf, otypes=[np.float64])  # the error function, elementwise (the tape uses it too)
 
 
 def _rounded_once(function: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -102,7 +102,7 @@ def gelu_forward(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     """none: y = x · Φ(x), Φ(x) = ½(1 + erf(x/√2));  tanh: y = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))"""
     if approximate == "tanh":
         return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + GELU_CUBIC * (x * x * x))))
-    return x * 0.5 * (1 + _erf(x * SQRT_HALF).astype(x.dtype))
+    return x * 0.5 * (1 + erf(x * SQRT_HALF).astype(x.dtype))
 
 
 def gelu_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray,
@@ -113,7 +113,7 @@ def gelu_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray,
     if approximate == "tanh":
         t = np.tanh(SQRT_2_OVER_PI * (x + GELU_CUBIC * (x * x * x)))
         return grad_out * (0.5 * (1 + t) + (0.5 * x) * (1 - t * t) * (SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * (x * x))))
-    cdf = 0.5 * (1 + _erf(x * SQRT_HALF).astype(x.dtype))
+    cdf = 0.5 * (1 + erf(x * SQRT_HALF).astype(x.dtype))
     pdf = np.exp(-0.5 * x * x) * INV_SQRT_2PI
     return grad_out * (cdf + x * pdf)
 

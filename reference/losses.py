@@ -46,8 +46,8 @@ def half_sse_backward(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def mse_unreduced(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """ℓ = (ŷ − y)²"""
-    return (y_hat - y) ** 2
+    """ℓ = (ŷ − y)², sse's terms: the two losses differ only in their reduction"""
+    return sse_unreduced(y_hat, y)
 
 
 def mse(y_hat: np.ndarray, y: np.ndarray) -> float:

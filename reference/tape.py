@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from reference.activations import erf as erf_values
+
 
 class Variable:
     """A value on the tape: `data` from the forward pass, `grad` = ∂(final output)/∂(this value)."""
@@ -358,14 +360,13 @@ def mean(a: Variable) -> Variable:
     return a.tape.push("mean", (a,), np.asarray(a.data.mean()), backward)
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def erf(a: Variable) -> Variable:
     """out = erf(a)      grad_a = grad_out · 2/√π · exp(−a²)"""
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
         return (grad_out * (2 / math.sqrt(math.pi)) * np.exp(-a.data * a.data),)
-    return a.tape.push("erf", (a,), _erf(a.data).astype(a.data.dtype), backward)
+    return a.tape.push("erf", (a,), erf_values(a.data).astype(a.data.dtype), backward)
 
 
 def binary_cross_entropy(p: Variable, y: np.ndarray, log_floor: float, epsilon: float) -> Variable:

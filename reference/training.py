@@ -10,7 +10,7 @@ from reference.blocks import REFERENCE, Blocks
 from reference.guard import BlockError, call, checked
 from reference.plan import plan
 
-MODES = ("formulas", "tape")
+DIFFERENTIATIONS = ("formulas", "tape")  # how the gradients are made (not train/eval: cases.vocabulary.MODES)
 
 
 def steps(case: Case, mode: str = "formulas", blocks: Blocks = REFERENCE,
@@ -27,8 +27,8 @@ def steps(case: Case, mode: str = "formulas", blocks: Blocks = REFERENCE,
     one step's rounding, not every earlier step's as well. What this engine made is still what it
     records.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
+    if mode not in DIFFERENTIATIONS:
+        raise ValueError(f"mode: expected one of {', '.join(DIFFERENTIATIONS)}, got {mode!r}")
     if isinstance(case, GraphCase):  # a circuit: the tape is its reference, whichever mode
         yield from graph.steps(case, anchor)
         return
@@ -67,12 +67,7 @@ def steps(case: Case, mode: str = "formulas", blocks: Blocks = REFERENCE,
             state[name] = outcome[1]
 
 
-def run(case: Case, on_step: Callable[[int], None] | None = None, mode: str = "formulas",
-        blocks: Blocks = REFERENCE, anchor: Callable[[int], Step] | None = None) -> list[Step]:
+def run(case: Case, mode: str = "formulas", blocks: Blocks = REFERENCE,
+        anchor: Callable[[int], Step] | None = None) -> list[Step]:
     """Every step's recording in a list (`steps` one at a time holds one step in memory)."""
-    recorded = []
-    for t, step in enumerate(steps(case, mode, blocks, anchor)):
-        recorded.append(step)
-        if on_step is not None:
-            on_step(t)
-    return recorded
+    return list(steps(case, mode, blocks, anchor))

@@ -21,7 +21,7 @@ NUMBERED = 8  # maps up to this size on a side carry their numbers
 
 def drawable(case: Case) -> bool:
     """True when the network takes images small enough to draw."""
-    return len(case.sample_shape) == 3 and max(case.sample_shape[1:]) <= MAX_PIXELS
+    return len(case.input_shape) == 3 and max(case.input_shape[1:]) <= MAX_PIXELS
 
 
 def maps(case: Case, step: Step) -> list[tuple[str, np.ndarray, np.ndarray | None, str]]:

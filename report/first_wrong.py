@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cases import Case
+from cases import Case, GraphCase
 from cases.quantities import QUANTITIES
 
 
@@ -51,7 +51,7 @@ class FirstWrong:
                  "input_grad": 0}.get(self.quantity)
         if below is not None and below < len(case.layers) and case.layers[below].type != "dense":
             symbol += f", from layers.{below}'s {case.layers[below].type} backward"
-        if self.quantity in ("unreduced_loss", "loss") and case.layers:
+        if self.quantity in ("unreduced_loss", "loss") and not isinstance(case, GraphCase):
             symbol += f" of the {case.loss} loss"
         text = (f"{case.name}: first wrong number: {where(self.quantity, self.key, self.index)} at step {self.step} "
                 f"({symbol}): {label} {shown(self.value, digits)}, torch {shown(self.oracle, digits)} "

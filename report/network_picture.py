@@ -21,7 +21,7 @@ def too_large(case: Case) -> str:
     typed = sorted({layer.type for layer in case.layers if layer.type != "dense"})
     if typed:
         return f"the picture draws dense layers only; this network has {', '.join(typed)}"
-    widest = max([case.inputs, *(layer.units for layer in case.layers)])
+    widest = max([case.inputs, *(layer.size for layer in case.layers)])
     return (f"a layer of {widest} units: too wide to draw (at most {MAX_UNITS}); every value is in the tables"
             if widest > MAX_UNITS else "")
 
@@ -47,7 +47,7 @@ def label_edge(axes, start: tuple[float, float], end: tuple[float, float], weigh
 def network(case: Case, recording: Step, png: Path, svg: Path) -> None:
     """Draw the network with a step's recording (the inputs are the batch's first row)."""
     step = recording.values
-    sizes = [case.inputs, *(layer.units for layer in case.layers)]
+    sizes = [case.inputs, *(layer.size for layer in case.layers)]
     first = {0: np.asarray(case.x[recording.batch[0]])}
     for i in range(len(case.layers)):
         key = ("output", "") if i == len(case.layers) - 1 else ("activation", f"layers.{i}")
@@ -66,9 +66,9 @@ def network(case: Case, recording: Step, png: Path, svg: Path) -> None:
     for i, layer in enumerate(case.layers):
         weight = np.asarray(step[("param", f"layers.{i}.weight")])
         grad = np.asarray(step[("grad", f"layers.{i}.weight")])
-        for j in range(layer.units):
+        for j in range(layer.size):
             for k in range(sizes[i]):
-                x0, y0, x1, y1 = i + 0.12, y_of(k, sizes[i]), i + 0.88, y_of(j, layer.units)
+                x0, y0, x1, y1 = i + 0.12, y_of(k, sizes[i]), i + 0.88, y_of(j, layer.size)
                 axes.plot([x0, x1], [y0, y1], color=colour(float(grad[j, k])), linewidth=1.0, alpha=0.7)
                 if labelled:
                     label_edge(axes, (x0, y0), (x1, y1), float(weight[j, k]), float(grad[j, k]))

@@ -3,7 +3,7 @@ the precision that tells the story (report/format.py). No arithmetic on the valu
 
 import numpy as np
 
-from cases import Step, format_index
+from cases import GraphCase, Step, format_index
 from cases.quantities import STATE
 from report.format import Table, fixed, layer_symbol, published_digits, scale_of, significant
 from report.run import CaseResult
@@ -77,7 +77,7 @@ def forward_table(result: CaseResult, digits: int) -> Table | None:
     table = transposed(result, entries, digits)
     if table is None or case.inputs + case.outputs > MAX_ROWS:
         return None
-    columns = {j: x[(slice(None), *j)] for j in np.ndindex(*case.sample_shape)}
+    columns = {j: x[(slice(None), *j)] for j in np.ndindex(*case.input_shape)}
     inputs = [[f"x[{format_index(j)}]", *[fixed(v, scale_of(column), digits) for v in column], ""]
               for j, column in columns.items()]
     if case.class_targets:
@@ -99,7 +99,7 @@ def backward_table(result: CaseResult, digits: int) -> Table | None:
             name = "∂L/∂ŷ" if i == len(case.layers) - 1 else f"∂L/∂{layer_symbol('a', i)}"
             entries += [(f"{name}[{format_index(u)}]", "grad_activation", f"layers.{i}", u) for u in units]
         entries += [(f"{layer_symbol('δ', i)}[{format_index(u)}]", "delta", f"layers.{i}", u) for u in units]
-    entries += [(f"∂L/∂x[{format_index(j)}]", "input_grad", "", j) for j in np.ndindex(*case.sample_shape)]
+    entries += [(f"∂L/∂x[{format_index(j)}]", "input_grad", "", j) for j in np.ndindex(*case.input_shape)]
     return transposed(result, entries, digits)
 
 
@@ -195,7 +195,7 @@ def buffer_table(result: CaseResult, digits: int) -> Table | None:
 def witness_table(result: CaseResult) -> Table:
     labels = {"reference": "hand-derived formulas (reference)", "tape": "the tape replayed backwards (reference)",
               "yours": "your implementation"}
-    if not result.case.layers:  # a graph case: its reference is the tape
+    if isinstance(result.case, GraphCase):  # its reference is the tape
         labels["reference"] = "the tape replayed backwards (reference)"
     rows, failed = [], set()
     for name in result.witnesses:

@@ -102,7 +102,7 @@ def verdict_text(result: CaseResult) -> str:
 def network_text(case: Case) -> str:
     options = ", ".join(f"{k} = {v}" for k, v in case.optimizer_options.items()) or "torch's defaults"
     rows = case.schedule.size
-    inputs = case.inputs if len(case.sample_shape) == 1 else shape_text(case.sample_shape)
+    inputs = case.inputs if len(case.input_shape) == 1 else shape_text(case.input_shape)
     indices = " (integer indices into the embedding)" if case.index_inputs else ""
     mode = "" if case.training else " Mode: evaluation (batch norm on its running statistics, dropout off)."
     if case.training and case.evaluate_last:
