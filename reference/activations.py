@@ -1,6 +1,7 @@
 """Activations, each a forward and a backward side by side. NumPy only.
 
-Shapes: x, y, grad_out and grad_x are all (B, U) — B rows of the batch, U units.
+Shapes: x, y, grad_out and grad_x all have x's shape: (B, U) after a dense layer, B rows of the batch and U
+units; any shape after the others (an activation acts elementwise, softmax over the last axis of (B, K)).
 `<name>_forward(x, **options)` returns y; `<name>_backward(grad_out, x, y, **options)` returns
 grad_x = grad_out ⊙ y'(x) (softmax: a Jacobian product), given both the input x and the output y.
 Corners follow PyTorch and are written in each docstring.

@@ -350,7 +350,7 @@ def max_first(a: Variable) -> Variable:
     def backward(grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
         chosen = np.arange(a.data.shape[-1]) == first[..., None]
         return (np.where(chosen, grad_out[..., None], 0),)
-    return a.tape.push("max", (a,), a.data.max(axis=-1), backward)
+    return a.tape.push("max_first", (a,), a.data.max(axis=-1), backward)
 
 
 def mean(a: Variable) -> Variable:

@@ -1,4 +1,5 @@
-"""`backprop-report [PATH ...] [--out DIR] [--only NAME ...] [--format LIST] [--dtype float32] [--jobs N]`
+"""`backprop-report [PATH ...] [--out DIR] [--only NAME ...] [--impl FILE] [--format LIST] [--dtype float32]
+[--digits N] [--jobs N] [--every-number]`
 
 Exit codes: 0 every case agrees and reproduces its published numbers (with --impl: every case that
 called a function of yours agrees); 1 some case disagrees or a published number is not reproduced;

@@ -17,7 +17,7 @@ MAX_NODES = 40  # larger graphs are listed in the table only
 MAX_SHOWN = 4  # elements printed for a vector or matrix
 
 
-def too_large(case: GraphCase) -> str:
+def why_no_circuit(case: GraphCase) -> str:
     return (f"{len(case.nodes)} nodes: too many to draw (at most {MAX_NODES}); every value is in the table"
             if len(case.nodes) > MAX_NODES else "")
 

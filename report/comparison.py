@@ -125,8 +125,7 @@ class Comparison:
 
     case: Case
     witnesses: list[str]  # besides the oracle: "reference", and "tape", "yours" when present
-    full_table: bool = True
-    tolerance: tuple[float, float] = (0.0, 0.0)
+    full_table: bool | None = None  # every element in details, or the disagreeing ones; None: decided at step 0 by size
     chunks: list[dict[str, np.ndarray]] = field(default_factory=list)  # details' rows, one chunk per step
     every_number: Callable[[pd.DataFrame], None] | None = None  # receives every step's every row
     first: dict[str, FirstWrong] = field(default_factory=dict)
@@ -138,7 +137,7 @@ class Comparison:
     torch_off: dict[str, TorchOff] = field(default_factory=dict)  # witness -> where torch's float32 value was the one off
 
     def __post_init__(self) -> None:
-        self.tolerance = engines_agree(self.case)
+        self.tolerance = engines_agree(self.case)  # (abs, rel) for this case's dtype
         self.order = self.case.order()
         self.disagreeing = {w: 0 for w in self.witnesses}
         self.missing = {w: set() for w in self.witnesses}
@@ -168,6 +167,8 @@ class Comparison:
         layout = self.layout(oracle)
         if not layout.items:
             return
+        if self.full_table is None:  # every element of a small case; only the disagreeing ones of a large one
+            self.full_table = layout.total * (self.case.steps + 1) <= FULL_TABLE_LIMIT
         truth = layout.flat(oracle)
         magnitude = np.abs(truth)
         scale = np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), layout.starts)

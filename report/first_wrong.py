@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cases import Case, GraphCase
-from cases.quantities import QUANTITIES
+from cases.quantities import QUANTITIES, STATE
 
 
 def where(quantity: str, key: str, index: str = "") -> str:
@@ -110,8 +110,7 @@ def shown(value: float, digits: int | None) -> str:
 def phase_before(case: Case, step: int, quantity: str) -> str:
     """What agreed before the first wrong number, from where it sits in the computation."""
     earlier = f"steps 0 to {step - 1} agree" if step > 1 else ("step 0 agrees" if step == 1 else "")
-    if quantity == "param" or quantity in ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "square_avg",
-                                           "grad_avg", "momentum_buffer", "sum"):
+    if quantity in ("param", *STATE):  # made by the update before step t
         return f"{earlier}; the update that made step {step} is the first to differ" if earlier else "the initial parameters differ"
     here = {"pre_activation": "the parameters agree", "activation": "the parameters agree",
             "output": "the parameters agree", "unreduced_loss": "the forward pass agrees",

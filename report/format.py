@@ -9,8 +9,6 @@ BLAS libraries — prints as 0, so the committed pages are the same on every mac
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
 DIGITS = 6
 FORMATS = ("csv", "md", "html", "png")  # what a report can be written as
 
@@ -49,12 +47,6 @@ def published_digits(value: float) -> int:
     """How many significant digits a published number was printed with (0.082167041 -> 8)."""
     text = repr(float(value)).lower().split("e")[0].lstrip("-").replace(".", "").lstrip("0")
     return max(1, len(text.rstrip("0")) if text else 1)
-
-
-def scale_of(values) -> float:
-    values = np.abs(np.asarray(values, dtype=np.float64))
-    values = values[np.isfinite(values)]
-    return float(values.max()) if values.size else 0.0
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

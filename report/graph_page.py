@@ -1,7 +1,7 @@
 """The page of a graph case: the circuit, every input's and node's value and gradient at step 0,
 the published numbers, the witnesses. Numbers come from the run; nothing is computed here."""
 
-from report.circuit import SYMBOLS, shown, too_large
+from report.circuit import SYMBOLS, shown, why_no_circuit
 from report.format import Table, plural, significant
 from report.page_tables import failing, mark, published_table, witness_table
 from report.pages import Links, Page, page_start, where_the_numbers_are
@@ -45,8 +45,8 @@ def graph_page(result: CaseResult, links: Links, digits: int) -> Page:
               "Reference: the project's tape (NumPy); oracle: torch tensors and torch functions with backward().")
     if "circuit" in links.pictures:
         page.picture(*links.pictures["circuit"])
-    elif too_large(case):
-        page.text(too_large(case) + ".")
+    elif why_no_circuit(case):
+        page.text(why_no_circuit(case) + ".")
     page.heading("Every value and gradient at step 0")
     page.text("Values from the reference; ✓ where torch agrees. A value feeding several nodes collects the "
               "gradient of each.")

@@ -16,7 +16,7 @@ MAX_UNITS = 12  # neurons per layer that still read on a slide
 MAX_LABELLED_EDGES = 12  # beyond this the edges carry no numbers (they are in the page's tables), only their gradient's sign
 
 
-def too_large(case: Case) -> str:
+def why_no_picture(case: Case) -> str:
     """Why there is no picture, or "" when there is one."""
     typed = sorted({layer.type for layer in case.layers if layer.type != "dense"})
     if typed:

@@ -5,7 +5,8 @@ import numpy as np
 
 from cases import GraphCase, Step, format_index
 from cases.quantities import STATE
-from report.format import Table, fixed, layer_symbol, published_digits, scale_of, significant
+from report.comparison import array_scale
+from report.format import Table, fixed, layer_symbol, published_digits, significant
 from report.run import CaseResult
 
 MAX_SAMPLES = 8
@@ -45,7 +46,7 @@ def transposed(result: CaseResult, entries: list[tuple[str, str, str, tuple[int,
         array = np.asarray(step.get(quantity, key)) if (quantity, key) in step.values else None
         if array is None:
             continue
-        scale = scale_of(array)
+        scale = array_scale(array)
         within = () if unit is None else unit if isinstance(unit, tuple) else (unit,)
         cells = [fixed(array[(b, *within)], scale, digits) for b in range(len(samples))]
         indices = [format_index((b, *within)) for b in range(len(samples))]
@@ -78,12 +79,12 @@ def forward_table(result: CaseResult, digits: int) -> Table | None:
     if table is None or case.inputs + case.outputs > MAX_ROWS:
         return None
     columns = {j: x[(slice(None), *j)] for j in np.ndindex(*case.input_shape)}
-    inputs = [[f"x[{format_index(j)}]", *[fixed(v, scale_of(column), digits) for v in column], ""]
+    inputs = [[f"x[{format_index(j)}]", *[fixed(v, array_scale(column), digits) for v in column], ""]
               for j, column in columns.items()]
     if case.class_targets:
         targets = [["class", *[str(int(v)) for v in y], ""]]
     else:
-        targets = [[f"y[{k}]", *[fixed(v, scale_of(y[:, k]), digits) for v in y[:, k]], ""] for k in range(case.outputs)]
+        targets = [[f"y[{k}]", *[fixed(v, array_scale(y[:, k]), digits) for v in y[:, k]], ""] for k in range(case.outputs)]
     # inputs first, targets just before the loss terms
     split = len(table.rows) - (0 if terms is None else (1 if terms.ndim == 1 else terms.shape[1]))
     rows = inputs + table.rows[:split] + targets + table.rows[split:]
@@ -124,14 +125,14 @@ def element_table(result: CaseResult, quantity: str, step: int, digits: int) -> 
     rows, failed = [], set()
     for param, initial in case.parameters().items():
         truth = kept["oracle"].get(quantity, param)
-        scale = scale_of(truth)
+        scale = array_scale(truth)
         for position in np.ndindex(*truth.shape):
             index = format_index(position)
             element = f"{param}[{index}]"
             claim = published.get((quantity, step, param, index))
             shown = digits if claim is None else max(digits, published_digits(claim) + 1)
             row = [names.get(element, ""), element]
-            row.append(fixed(initial[position], scale_of(initial), digits) if quantity == "param" else "")
+            row.append(fixed(initial[position], array_scale(initial), digits) if quantity == "param" else "")
             for engine in ("reference", "tape", "yours"):
                 recording = kept.get(engine)
                 row.append(fixed(recording.get(quantity, param)[position], scale, shown)
@@ -163,7 +164,7 @@ def state_table(result: CaseResult, digits: int) -> Table | None:
             continue
         for position in np.ndindex(*case.parameters()[param].shape):
             index = format_index(position)
-            cells = [fixed(a if a.ndim == 0 else a[position], scale_of(a), digits) for a in arrays.values()]
+            cells = [fixed(a if a.ndim == 0 else a[position], array_scale(a), digits) for a in arrays.values()]
             ok = not any((step, q, param, format_index(() if arrays[q].ndim == 0 else position)) in bad for q in arrays)
             if not ok:
                 failed.add(len(rows))
@@ -188,7 +189,7 @@ def buffer_table(result: CaseResult, digits: int) -> Table | None:
             ok = not any((t, "buffer", name, index) in bad for t in steps)
             if not ok:
                 failed.add(len(rows))
-            rows.append([f"{name}[{index}]", *[fixed(a[position], scale_of(a), digits) for a in arrays], mark(ok)])
+            rows.append([f"{name}[{index}]", *[fixed(a[position], array_scale(a), digits) for a in arrays], mark(ok)])
     return Table(["element", *[f"step {t}" for t in steps], "agree"], rows, {"element"}, failed)
 
 
@@ -235,7 +236,7 @@ def nudge_table(result: CaseResult) -> Table:
 
 def compact(array: np.ndarray, digits: int) -> str:
     values = np.asarray(array, dtype=np.float64).ravel()
-    scale = scale_of(values)
+    scale = array_scale(values)
     text = ", ".join(fixed(v, scale, digits) for v in values)
     return text if values.size == 1 else f"[{text}]"
 

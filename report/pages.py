@@ -12,7 +12,7 @@ from cases.fields import shape_text
 from cases.quantities import STATE
 from report.catalog import SCAN_STEPS
 from report.format import DIGITS, Table, fraction, plural, significant
-from report.network_picture import too_large as network_too_large
+from report.network_picture import why_no_picture
 from report.page_tables import (
     backward_table,
     buffer_table,
@@ -63,7 +63,7 @@ class Links:
     pictures: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # kind -> (png, svg, caption)
 
 
-def too_large(result: CaseResult) -> str:
+def why_no_tables(result: CaseResult) -> str:
     where = "details.csv" if result.full_table else \
         "arrays.csv (each array's largest errors; details.csv lists the disagreeing elements, --every-number all)"
     return f"Too large to print here; every value is compared, see {where}."
@@ -181,8 +181,8 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
     page.table(layer_table(case))
     if "network" in links.pictures:
         page.picture(*links.pictures["network"])
-    elif network_too_large(case):
-        page.text(f"No picture of the network: {network_too_large(case)}.")
+    elif why_no_picture(case):
+        page.text(f"No picture of the network: {why_no_picture(case)}.")
     if "maps" in links.pictures:
         page.picture(*links.pictures["maps"])
 
@@ -190,12 +190,12 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
     page.heading("Forward pass at step 0")
     page.text("Columns are the samples of the batch; a⁽¹⁾ is the first layer's activation (the input is a⁽⁰⁾ = x). "
               "Values from the reference; ✓ where every witness agrees with torch.")
-    page.table(forward_table(result, digits), too_large(result))
+    page.table(forward_table(result, digits), why_no_tables(result))
     page.text(f"Loss at step 0: L = {significant(step0['reference'].loss, max(digits, 9))} "
               f"(torch {significant(step0['oracle'].loss, max(digits, 9))}).")
     page.heading("Backward pass at step 0")
     page.text("δ = ∂L/∂z, the gradient at each layer's pre-activation, and ∂L/∂a at its activation, from the loss down.")
-    page.table(backward_table(result, digits), too_large(result))
+    page.table(backward_table(result, digits), why_no_tables(result))
 
     if len(result.expectations):
         page.heading("Published numbers")

@@ -40,7 +40,7 @@ from report import diagnose
 from report import differences as fd_compare
 from report import expectations as published
 from report.arbiter import Float64Arbiter
-from report.comparison import FULL_TABLE_LIMIT, Comparison
+from report.comparison import Comparison
 from report.drift import Drift
 from report.extras import Extras, extras
 from report.first_wrong import FirstWrong, TorchOff
@@ -126,8 +126,8 @@ class CaseResult:
         """What disagrees, first: each witness's first wrong number, then published numbers."""
         parts = [f"{name}: {why}" for name, why in self.failures.items()]
         for name in self.witnesses:
-            if name in self.first:
-                parts.append(self.first[name].describe(self.case))
+            if name in self.first_wrong:
+                parts.append(self.first_wrong[name].describe(self.case))
         failing = self.finite_differences[~self.finite_differences["fd_ok"].fillna(True)] \
             if len(self.finite_differences) else []
         if len(failing):
@@ -149,10 +149,6 @@ class CaseResult:
         if self.exercised is not None:  # what your agreement cannot vouch for (the pages list every case's)
             parts.extend(spot.describe(self.case) for spot in self.blind)
         return "; ".join(parts)
-
-    @property
-    def first(self) -> dict[str, FirstWrong]:
-        return self.first_wrong
 
 
 def timed(engine: Iterator[Step], seconds: dict[str, float], name: str) -> Step:
@@ -267,7 +263,7 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
         engines[FREE + name] = reference.steps(case, blocks=blocks)
     drift: dict[str, Drift] = {}
     arbiter = Float64Arbiter(case, anchors) if case.dtype != "float64" else None
-    comparison = Comparison(case, names, every_number=every_number, arbiter=arbiter)  # full or not: decided at step 0
+    comparison = Comparison(case, names, full_table=full_table, every_number=every_number, arbiter=arbiter)
     seconds: dict[str, float] = {}
     failures: dict[str, str] = {}
     kept: dict[int, dict[str, Step]] = {}
@@ -293,9 +289,6 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
             where = "on its own trajectory, " if name.startswith(FREE) else ""
             failures[name.removeprefix(FREE)] = f"{where}stopped at step {t}: {type(error).__name__}: {error}" \
                 if not isinstance(error, reference.BlockError) else f"{where}stopped at step {t}: {error}"
-        if t == 0:
-            recorded = sum(np.size(v) for v in step["oracle"].values.values()) * (case.steps + 1)
-            comparison.full_table = recorded <= FULL_TABLE_LIMIT if full_table is None else full_table
         comparison.add(t, step["oracle"], {name: step.get(name) for name in names})
         anchors.forget(t - 1)
         own = dict(step)  # each engine's own trajectory: published numbers, losses and pages

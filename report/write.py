@@ -102,19 +102,18 @@ class Files:
 
 def pictures(result, folder: "Files | ReportFolder") -> dict[str, tuple[str, str, str]]:
     """PNG and SVG files for one case page: kind -> (png, svg, caption)."""
-    from report.circuit import circuit, too_large
+    from report.circuit import circuit, why_no_circuit
     from report.feature_maps import drawable, feature_maps
-    from report.network_picture import network
-    from report.network_picture import too_large as network_too_large
+    from report.network_picture import network, why_no_picture
     from report.plots import loss_curve, weight_sweep
 
     name, made = result.case.name, {}
-    if isinstance(result.case, GraphCase) and not too_large(result.case):
+    if isinstance(result.case, GraphCase) and not why_no_circuit(result.case):
         circuit(result.case, result.kept[0]["reference"].values, folder.path(f"cases/{name}-circuit.png"),
                 folder.path(f"cases/{name}-circuit.svg"))
         made["circuit"] = (f"{name}-circuit.png", f"{name}-circuit.svg",
                            "The circuit at step 0: each value above, its gradient below")
-    if not isinstance(result.case, GraphCase) and not network_too_large(result.case):
+    if not isinstance(result.case, GraphCase) and not why_no_picture(result.case):
         network(result.case, result.kept[0]["reference"], folder.path(f"cases/{name}-network.png"),
                 folder.path(f"cases/{name}-network.svg"))
         made["network"] = (f"{name}-network.png", f"{name}-network.svg",
