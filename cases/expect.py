@@ -12,7 +12,7 @@ from cases.fields import Fields, shape_text
 from cases.model import element, parameter_shape
 from cases.quantities import EXPECTABLE, QUANTITIES, STATE, layer_of
 from cases.schedule import Schedule
-from cases.vocabulary import ON_LOGITS
+from cases.vocabulary import ON_LOGITS, PER_ROW
 
 
 class Model:
@@ -81,7 +81,7 @@ def read_expect(fields: Fields, entry: Any, field: str, model: Model) -> Expect:
         if quantity == "input_grad" and model.layers[0].type == "embedding":
             raise Invalid(f"{field}.quantity", "the inputs are indices into an embedding: they have no gradient")
         shape = {"loss": (), "output": (rows, model.layers[-1].size), "input_grad": (rows, *model.input_shape),
-                 "unreduced_loss": (rows,) if model.loss == "cross_entropy" else (rows, model.layers[-1].size)
+                 "unreduced_loss": (rows,) if model.loss in PER_ROW else (rows, model.layers[-1].size)
                  }[quantity]
     if keyed_by != "param" and "index" in entry:
         index = read_index(entry["index"], f"{field}.index", shape)

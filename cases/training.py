@@ -10,7 +10,7 @@ from cases.errors import Invalid
 from cases.fields import Fields
 from cases.model import element
 from cases.schedule import Schedule, updates_per_epoch
-from cases.vocabulary import LOSS_LAST_ACTIVATION, LOSSES, OPTIMIZERS
+from cases.vocabulary import LOSS_LAST_ACTIVATION, LOSSES, OPTIMIZERS, PER_ROW
 
 
 def read_loss(fields: Fields, loss: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -31,9 +31,9 @@ def check_loss_fits(loss: str, layers: list[Layer]) -> None:
 
 def check_targets(loss: str, targets: np.ndarray, outputs: int) -> np.ndarray:
     """Targets as the loss needs them: class indices (int64, for cross_entropy) or rows of numbers."""
-    if targets.ndim == 1 and loss != "cross_entropy":
+    if targets.ndim == 1 and loss not in PER_ROW:
         targets = targets.reshape(-1, 1)
-    if loss == "cross_entropy" and targets.ndim == 2 and targets.shape[1] == 1 < outputs:
+    if loss in PER_ROW and targets.ndim == 2 and targets.shape[1] == 1 < outputs:
         targets = targets[:, 0]  # one column of class indices, as a CSV file's label column gives them
     if targets.ndim == 1:
         if not np.all(targets == np.round(targets)) or targets.min() < 0 or targets.max() >= outputs:

@@ -39,6 +39,11 @@ LOSSES: dict[str, dict[str, tuple[type, ...]]] = {
     "bce_with_logits": {},
     "cross_entropy": {},
 }
+# Losses whose reduction is a sum over the batch (and the outputs); the others take a mean.
+SUMMED = frozenset({"sse", "half_sse"})
+# Losses whose terms ℓ are one per row (B,), and whose targets may be class indices (B,): cross-entropy
+# sums each row's classes inside its term. The others have a term per element, (B, K).
+PER_ROW = frozenset({"cross_entropy"})
 # Losses that take the last layer's pre-activation z (logits) instead of its output a; they fold
 # the last activation (identity, or softmax for cross_entropy) into their gradient. Written only here.
 ON_LOGITS = frozenset({"bce_with_logits", "cross_entropy"})

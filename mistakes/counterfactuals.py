@@ -61,7 +61,7 @@ def batch_norm_statistics_as_constants(grad_out: np.ndarray, x: np.ndarray, weig
                                        eps: float) -> np.ndarray:
     """Batch norm's input gradient with μ and σ² treated as constants: grad_out · weight / √(σ² + eps),
     the evaluation-mode formula fed the batch's statistics (the two terms through μ and σ² left out)."""
-    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    axes = layers.channel_axes(x)
     mean, variance = x.mean(axis=axes), x.var(axis=axes)
     return layers.batch_norm_backward(grad_out, x, weight, None, mean, variance, training=False, eps=eps)[0]
 
@@ -73,7 +73,7 @@ def layer_norm_without_weight(grad_out: np.ndarray, x: np.ndarray, normalized_sh
 
 def running_var_biased(x: np.ndarray, running_var: np.ndarray, momentum: float) -> np.ndarray:
     """The running variance updated with the biased σ² that normalises, without torch's n/(n − 1)."""
-    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    axes = layers.channel_axes(x)
     return (1 - momentum) * running_var + momentum * x.var(axis=axes)
 
 

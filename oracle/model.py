@@ -19,6 +19,7 @@ from cases import Case, GraphCase, Step
 from cases.case import Layer
 from cases.layer_types import LAYER_TYPES
 from cases.quantities import pass_quantities
+from cases.vocabulary import SUMMED
 from oracle import graph
 from oracle.arrays import DTYPES, numpy
 
@@ -47,7 +48,7 @@ class HalfSumOfSquares(nn.Module):
 
 def loss_module(name: str, options: dict, reduction: str | None = None) -> nn.Module:
     """torch's loss for the case, with the case's reduction (or `reduction`, e.g. 'none')."""
-    summed = name in ("sse", "half_sse")
+    summed = name in SUMMED
     reduction = reduction or ("sum" if summed else "mean")
     modules = {
         "sse": lambda: nn.MSELoss(reduction=reduction),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cases.layer_types import LAYER_TYPES
-from cases.vocabulary import ACTIVATIONS, LOSSES, OPTIMIZERS
+from cases.vocabulary import ACTIVATIONS, LOSSES, OPTIMIZERS, PER_ROW
 from reference import activations, dense, layers, losses, optimizers, recurrent
 
 
@@ -63,9 +63,9 @@ def _contract() -> tuple[dict[str, Block], dict[str, Callable]]:
                      "grad_x = ∂L/∂x (B, U)", "activation"))
     for name in LOSSES:
         stem = loss_stem(name)
-        target = "y (B, K), or (B,) class indices" if name == "cross_entropy" else "y (B, K)"
+        target = "y (B, K), or (B,) class indices" if name in PER_ROW else "y (B, K)"
         first = "z (B, K) logits" if stem != name or name == "bce_with_logits" else "y_hat (B, K)"
-        terms = "ℓ (B,)" if name == "cross_entropy" else "ℓ (B, K)"
+        terms = "ℓ (B,)" if name in PER_ROW else "ℓ (B, K)"
         rows.append((getattr(losses, f"{stem}_unreduced"), f"{first}, {target}", terms + ", as reduction='none'", "loss"))
         rows.append((getattr(losses, stem), f"{first}, {target}", "L, a float", "loss"))
         rows.append((getattr(losses, f"{stem}_backward"), f"{first}, {target}",

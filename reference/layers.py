@@ -193,7 +193,7 @@ def flatten_backward(grad_out: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 # ---- batch_norm --------------------------------------------------------------------------------
 
-def _channel_axes(x: np.ndarray) -> tuple[int, ...]:
+def channel_axes(x: np.ndarray) -> tuple[int, ...]:
     """The axes batch norm averages over: the batch (B, D), or the batch and the pixels (B, C, H, W)."""
     return (0,) if x.ndim == 2 else (0, 2, 3)
 
@@ -221,7 +221,7 @@ def _statistics(x: np.ndarray, running_mean: np.ndarray, running_var: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     if not training:
         return running_mean, running_var
-    axes = _channel_axes(x)
+    axes = channel_axes(x)
     mean = x.mean(axis=axes)
     return mean, ((x - _per_channel(mean, x)) ** 2).mean(axis=axes)
 
@@ -252,7 +252,7 @@ def batch_norm_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray 
     evaluation: grad_x = grad_x̂ / √(running_var + eps)
     """
     mean, variance = _statistics(x, running_mean, running_var, training)
-    axes = _channel_axes(x)
+    axes = channel_axes(x)
     scale = 1 / np.sqrt(_per_channel(variance, x) + eps)
     x_hat = (x - _per_channel(mean, x)) * scale
     grad_x_hat = grad_out if weight is None else grad_out * _per_channel(weight, x)

@@ -22,6 +22,7 @@ import numpy as np
 
 from cases import Case
 from cases.quantities import pass_quantities
+from cases.vocabulary import PER_ROW
 from reference.blocks import REFERENCE, Blocks, loss_stem
 from reference.guard import BlockError, Pass, call, checked, whole_pass
 from reference.plan import LayerPlan, layer_arguments, plan
@@ -79,7 +80,7 @@ def forward_backward(case: Case, params: dict[str, np.ndarray], x: np.ndarray, y
     stem = loss_stem(case.loss)
     prediction = pre_activations[-1] if case.on_logits else activations[-1]
     unreduced = call(blocks, f"{stem}_unreduced", prediction, y, **case.loss_options)
-    terms_shape = (len(x),) if case.loss == "cross_entropy" else prediction.shape
+    terms_shape = (len(x),) if case.loss in PER_ROW else prediction.shape
     unreduced = checked(blocks, f"{stem}_unreduced", "ℓ", unreduced, terms_shape, "the loss")
     loss = float(call(blocks, stem, prediction, y, **case.loss_options))
     grad_prediction = checked(blocks, f"{stem}_backward", "the output gradient",

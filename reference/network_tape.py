@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cases import Case
+from cases.vocabulary import SUMMED
 from reference import activations as formulas
 from reference import composites as c
 from reference import layers as formulas_layers
@@ -73,7 +74,7 @@ def loss_terms(name: str, prediction: Variable, y: np.ndarray, options: dict, ta
         terms = t.maximum(z, tape.constant(0.0)) - z * target + t.log(1.0 + t.exp(-t.absolute(z)))
     else:
         raise ValueError(f"no tape form for loss {name!r}")
-    return terms, (t.total(terms) if name in ("sse", "half_sse") else t.mean(terms))
+    return terms, (t.total(terms) if name in SUMMED else t.mean(terms))
 
 
 @dataclass
@@ -212,7 +213,7 @@ def batch_norm(x: Variable, at: At) -> Variable:
     evaluation: x̂ from the running statistics, constants."""
     weight, bias, where, buffers = at.param("weight"), at.param("bias"), f"layers.{at.i}", at.buffers
     training, options = at.case.training_at(at.step), at.layer.options
-    axes = (0,) if x.data.ndim == 2 else (0, 2, 3)
+    axes = formulas_layers.channel_axes(x.data)  # (B,) for (B, C); (B, H, W) for images
     per_channel = (1, -1) if x.data.ndim == 2 else (1, -1, 1, 1)
     eps = option(formulas_layers.batch_norm_forward, options, "eps")
     mean, variance = buffers[f"{where}.running_mean"], buffers[f"{where}.running_var"]
@@ -236,7 +237,7 @@ def window_index(shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[
     (B, C, OH, OW, kh·kw), element (i, j) of window (h, w) at row h·sh + i·dh, column w·sw + j·dw."""
     batch, channels, height, width = shape
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    oh, ow = (height - dh * (kh - 1) - 1) // sh + 1, (width - dw * (kw - 1) - 1) // sw + 1
+    oh, ow = formulas_layers.fitting(height, kh, sh, dh), formulas_layers.fitting(width, kw, sw, dw)
     rows = (np.arange(oh) * sh)[:, None, None, None] + (np.arange(kh) * dh)[None, None, :, None]
     columns = (np.arange(ow) * sw)[None, :, None, None] + (np.arange(kw) * dw)[None, None, None, :]
     within = (rows * width + columns).reshape(oh, ow, kh * kw)
