@@ -1,13 +1,17 @@
 """--out is never a weapon: user folders, files, links, the working folder and repositories are
 refused before any case runs; a report is swapped in whole; interruptions leave the old one."""
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -18,6 +22,7 @@ from report.folder import MARKER, OutputRefused, ReportFolder, check_out
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = (ROOT / "cases" / "seed-linear-60x.toml").read_text(encoding="utf-8")
+Reached = TypeVar("Reached")
 
 
 @pytest.fixture
@@ -184,9 +189,13 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path) -> None:
     before = snapshot(out)
     process = subprocess.Popen([sys.executable, "-m", "report", "--only", "mazur-2-2-2-eta-0.5-10000",
                                 "--out", str(out)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    first = process.stderr.readline()  # the case has started
-    assert "mazur" in first, first
-    time.sleep(0.5)
+    line = process.stderr.readline()
+    assert "mazur" in line, line
+    # Signalled once the case reports its training steps (from 2 s in; seconds are left): a signal in the case's
+    # first moment, while step 0 is set up, is now and then lost (Ctrl-C as well), which is not this test's claim.
+    while ": steps " not in line:
+        line = process.stderr.readline()
+        assert line, f"the run ended ({process.wait()}) before it reported its steps"
     process.send_signal(signal.SIGTERM)
     rest = process.stderr.read()
     assert process.wait(timeout=60) == 130
@@ -195,13 +204,72 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def process_state(pid: int) -> str:
+    """R running, S sleeping, T stopped, Z ended (see proc(5)); "" once it is gone."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def forkserver_of(pid: int) -> int | None:
+    """The worker server that process `pid` started, once it runs multiprocessing's forkserver."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it has just ended
+        if parent == pid and b"multiprocessing.forkserver" in command:
+            return int(entry.name)
+    return None
+
+
+def waits_for_its_first_worker(pid: int) -> bool:
+    """Process `pid` has made its pool's queues (their semaphores are files in /dev/shm under the
+    forkserver method) and sleeps: inside Pool(), waiting for the server to fork a worker; nothing
+    else in Pool() sleeps."""
+    try:
+        made_queues = "/dev/shm/sem." in (Path("/proc") / str(pid) / "maps").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return made_queues and process_state(pid) == "S"
+
+
+def wait_for(process: subprocess.Popen, what: str, state: Callable[[], Reached], timeout: float = 120) -> Reached:
+    """Polls `state` until it is true and returns it; fails if the process ends first or at the deadline."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not (reached := state()):
+        assert process.poll() is None, f"the run ended ({process.returncode}) before: {what}"
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        pause.wait(0.01)
+    return reached
+
+
 def test_an_interrupt_while_the_workers_start_is_one_line(tmp_path: Path) -> None:
     """Ctrl-C while a parallel run waits for its worker server's imports: one line, exit 130, no
-    traceback from a worker that finds its pool gone (the signal waits for the pool to start)."""
+    traceback from a worker that finds its pool gone (the signal waits for the pool to start).
+    The server is stopped (SIGSTOP) as soon as it exists and continued after the Ctrl-C, so the run
+    is certain to be waiting for it, a fork request sent, when the Ctrl-C comes."""
     process = subprocess.Popen([sys.executable, "-m", "report", "--only", "act-relu", "mazur-2-2-2-train", "--jobs", "2",
                                 "--out", str(tmp_path / "out")], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)  # here: while the server imports torch (a run without the hold failed from 2 to 3 s)
-    process.send_signal(signal.SIGINT)
+    server = None
+    try:
+        server = wait_for(process, "the run started its worker server", lambda: forkserver_of(process.pid))
+        os.kill(server, signal.SIGSTOP)
+        wait_for(process, "the worker server stopped", lambda: process_state(server) == "T")
+        wait_for(process, "the run waits for its first worker", lambda: waits_for_its_first_worker(process.pid))
+        process.send_signal(signal.SIGINT)
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        if server is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(server, signal.SIGCONT)
     output = process.stderr.read()
     # 130, or killed by SIGINT (a shell shows both as 130): under `python -m`, CPython 3.11 leaves through SIGINT when
     # the Ctrl-C came inside a string exec (a dataclass being made while a module loads), handled or not
