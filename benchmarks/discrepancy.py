@@ -20,7 +20,7 @@ import oracle
 import reference
 from cases import Case, load_cases, loads_case
 from cases.random_cases import random_case
-from report.comparison import compare_runs
+from report.verify.comparison import compare_runs
 
 
 def measured(case: Case) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Each function takes torch's correct intermediate values and returns what a mistaken
 implementation would have produced from them, and `candidates` lists, for a first wrong array,
-every classic mistake that could have made it with what it would have made; report/diagnose.py
+every classic mistake that could have made it with what it would have made; report/verify/diagnose.py
 compares the wrong array with these. NumPy only; the formulas are the reference's own, called
 the wrong way. They sit here beside the catalog's plug-ins (the same mistakes, written as a user
 would write them), so that the report holds no math.

@@ -202,7 +202,7 @@ def steps(case: Case, start: tuple[int, Step] | None = None) -> Iterator[Step]:
     """The recording of step 0, 1, … case.steps with torch (see cases.Step), one at a time.
 
     `start` = (t, a recording of step t) begins at step t from that recording's parameters, running
-    statistics and optimizer state (report/arbiter.py runs float32 steps again in float64 this way)."""
+    statistics and optimizer state (report/verify/arbiter.py runs float32 steps again in float64 this way)."""
     if isinstance(case, GraphCase):  # a circuit of torch functions (oracle/graph.py)
         yield from graph.steps(case, start)
         return

@@ -8,7 +8,7 @@ loss moves 60 times as fast as W. Here, always in float64 whatever the case's dt
 h balances the truncation error of the central difference (h²·L'''/6) against the rounding
 error of the subtraction (ε·|L|/h); it is rounded so that p + h − p is exactly h. Each
 difference is also taken at 2h: D(2h) − D(h) = h²·L'''/2 measures the curvature, from which
-report/tolerances.py bounds the error of D(h).
+report/verify/tolerances.py bounds the error of D(h).
 
 At a kink (relu at z = 0, |x| at 0) the loss has no derivative, only one-sided ones, and torch
 picks one by convention (relu'(0) = 0); the one-sided differences are kept so that the comparison

@@ -10,9 +10,9 @@ start its worker processes before this process spends a second importing torch.
 
 import importlib
 
-_HOMES = {"assert_matches_torch": "report.check", "CaseResult": "report.run", "run_case": "report.run",
-          "Tables": "report.tables", "compare": "report.tables", "exit_code": "report.tables",
-          "run_cases": "report.tables"}
+_HOMES = {"assert_matches_torch": "report.verify.check", "CaseResult": "report.verify.run", "run_case": "report.verify.run",
+          "Tables": "report.verify.tables", "compare": "report.write.notebook", "exit_code": "report.verify.tables",
+          "run_cases": "report.verify.tables"}
 
 __all__ = sorted(_HOMES)
 

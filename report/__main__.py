@@ -21,17 +21,17 @@ try:  # a Ctrl-C while these load (pandas, NumPy: a third of a second) is one li
     from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
     from reference.plugin import PluginError, load_implementation
     from report import exits
-    from report.every_number import available as every_number_available
-    from report.folder import DEFAULT_OUT, PARTIAL_OUT, OutputRefused, ReportFolder, check_out, write_error_log
-    from report.format import DIGITS, FORMATS, fraction
-    from report.parallel import default_jobs, start_forkserver
+    from report.verify.parallel import default_jobs, start_forkserver
+    from report.write.every_number import available as every_number_available
+    from report.write.folder import DEFAULT_OUT, PARTIAL_OUT, OutputRefused, ReportFolder, check_out, write_error_log
+    from report.write.format import DIGITS, FORMATS, fraction
 except KeyboardInterrupt:
     print("interrupted: nothing was written", file=sys.stderr)
     sys.exit(130)
 
 # Imported in run(), once the cases are loaded and the worker processes have been started, so that
 # their imports and this process's (torch, matplotlib: seconds) run at the same time:
-# report.catalog, report.tables, report.write.
+# report.verify.catalog, report.verify.tables, report.write.output.
 
 PROJECT_FOLDERS = [Path(__file__).resolve().parent.parent / name for name in ("cases", "reference", "oracle", "report")]
 EXIT_CODES = exits.SUMMARY
@@ -125,17 +125,18 @@ def run(arguments: argparse.Namespace) -> int:
     inputs = case_files(paths)[0] + [case.data_file for case in cases if case.data_file is not None]
     check_out(out, inputs, protected=PROJECT_FOLDERS)
     if min(arguments.jobs, len(cases)) > 1:
-        start_forkserver()
-    from report.catalog import check_all
-    from report.tables import exercised_by, exit_code, run_cases
-    from report.tolerances import PUBLISHED_ULPS
-    from report.write import CaseWriter, detail_columns, write_report
+        start_forkserver(also=("report.write.output",))  # the workers write each case's page
+    from report.verify.catalog import check_all
+    from report.verify.tables import exercised_by, exit_code, run_cases
+    from report.verify.tolerances import PUBLISHED_ULPS
+    from report.write.output import CaseWriter, detail_columns, write_report
     with ReportFolder(out) as folder:
         writer = CaseWriter(folder.staging, folder.out, frozenset(arguments.formats), arguments.digits,
-                            detail_columns(witnesses=True, implementation=implementation is not None))
+                            detail_columns(witnesses=True, implementation=implementation is not None),
+                            every_number=arguments.every_number)
         whole = not (arguments.paths or arguments.only or arguments.impl or arguments.dtype)
         tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True, implementation=implementation,
-                           jobs=arguments.jobs, writer=writer, every_number=arguments.every_number, blind_spots=whole)
+                           jobs=arguments.jobs, writer=writer, blind_spots=whole)
         catalog = check_all(jobs=arguments.jobs) if whole else None
         write_report(tables, folder, arguments.formats, arguments.digits, catalog, writer)
         folder.commit()

@@ -22,7 +22,7 @@ class ImplementationItem(pytest.Item):
         self.impl = impl
 
     def runtest(self) -> None:
-        from report.check import NotExercised, assert_matches_torch
+        from report.verify.check import NotExercised, assert_matches_torch
 
         try:
             assert_matches_torch(self.impl, self.case)

@@ -36,7 +36,7 @@ _runs: dict[tuple[str, str, str], list[Step]] = {}
 def run(case: Case, engine: str) -> list[Step]:
     """An engine's recording of a case, computed once per session: "oracle" (torch); "reference" or
     "tape", each step started from torch's state at that step, as the report compares them
-    (report/run.py); "free", the reference on its own trajectory."""
+    (report/verify/run.py); "free", the reference on its own trajectory."""
     key = (case.path, case.dtype, engine)
     if key not in _runs:
         if engine == "oracle":

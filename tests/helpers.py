@@ -4,7 +4,7 @@ and the element, in the order the computation makes them."""
 import pandas as pd
 
 from cases import Case, Step
-from report.comparison import Comparison, compare_runs, first_wrong_text
+from report.verify.comparison import Comparison, compare_runs, first_wrong_text
 
 
 def compared(case: Case, oracle: list[Step], **witnesses: list[Step]) -> Comparison:

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from reference import activations
-from report.tolerances import ENGINES_AGREE
+from report.verify.tolerances import ENGINES_AGREE
 
 ABS, REL = ENGINES_AGREE["float64"]
 

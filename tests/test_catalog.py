@@ -9,7 +9,7 @@ import pytest
 
 import report
 from cases import BUILTIN_CASES, load_case
-from report.catalog import CATALOG, blind_spots, check, check_all, entries
+from report.verify.catalog import CATALOG, blind_spots, check, check_all, entries
 
 ENTRIES = entries()
 

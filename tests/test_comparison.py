@@ -6,7 +6,7 @@ from conftest import ROOT
 
 import oracle
 from cases import Step, load_cases
-from report.comparison import Comparison, ulps_at_scale
+from report.verify.comparison import Comparison, ulps_at_scale
 
 
 def test_ulps_are_counted_at_the_arrays_scale() -> None:
@@ -54,7 +54,7 @@ def one_sided_around(kink_at: float, h: float = 1e-3, slopes: tuple[float, float
 
 
 def test_a_kink_within_h_is_recognised_wherever_it_lies_but_where_its_jump_happens_to_double() -> None:
-    from report.tolerances import across_a_kink
+    from report.verify.tolerances import across_a_kink
     h = 1e-3
     assert not across_a_kink(one_sided_around(None, h, curvature=50.0), 1e-6)  # smooth: h·L'' doubles
     for fraction in (0.0, 0.2, 0.4, 0.5, 0.55, 0.8, 0.95):

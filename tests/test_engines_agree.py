@@ -8,7 +8,7 @@ from helpers import agreement_message, compared, describe_differences, describe_
 
 from cases import Case
 from reference.finite_differences import SAMPLE, central_differences
-from report import differences, expectations
+from report.verify import differences, expectations
 
 
 def test_reference_and_tape_match_oracle_at_every_step(builtin_case: Case) -> None:

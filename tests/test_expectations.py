@@ -1,12 +1,12 @@
-"""report/expectations.py: every published number is checked, those printed finer than the dtype to
+"""report/verify/expectations.py: every published number is checked, those printed finer than the dtype to
 PUBLISHED_ULPS ulps of their array's largest value."""
 
 import numpy as np
 
 import oracle
 from cases import BUILTIN_CASES, load_case
-from report.run import run_case
-from report.tolerances import PUBLISHED_ULPS
+from report.verify.run import run_case
+from report.verify.tolerances import PUBLISHED_ULPS
 
 MAZUR = (BUILTIN_CASES / "mazur-2-2-2-eta-0.1.toml").read_text(encoding="utf-8")
 

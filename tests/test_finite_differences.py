@@ -1,5 +1,5 @@
 """Finite differences as a witness: sensitive where a gradient is wrong, silent where the loss's
-rounding is all there is to see (reference/finite_differences.py, report/tolerances.py)."""
+rounding is all there is to see (reference/finite_differences.py, report/verify/tolerances.py)."""
 
 import json
 from pathlib import Path
@@ -12,8 +12,8 @@ import torch
 import oracle
 from cases import BUILTIN_CASES, Step, load_case, loads_case
 from reference.finite_differences import central_differences
-from report import differences
-from report.run import run_case
+from report.verify import differences
+from report.verify.run import run_case
 
 PUBLISHED = Path(__file__).resolve().parent / "published"
 BURN = json.loads((PUBLISHED / "burn_conv2d.json").read_text(encoding="utf-8"))

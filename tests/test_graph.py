@@ -11,7 +11,7 @@ import oracle
 import reference
 from cases import CaseError, GraphCase, load_cases, loads_case
 from report.__main__ import main
-from report.run import run_case
+from report.verify.run import run_case
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import pandas as pd
 import reference
 from cases import Step, load_cases
 from report.__main__ import main
-from report.run import run_case
+from report.verify.run import run_case
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "cases" / "mazur-2-2-2-train.toml"

@@ -10,7 +10,7 @@ from torch import nn
 from cases import CaseError, loads_case
 from reference import layers, tape
 from reference.tape import Tape
-from report.tolerances import ENGINES_AGREE
+from report.verify.tolerances import ENGINES_AGREE
 
 ABS, REL = ENGINES_AGREE["float64"]
 RNG = np.random.default_rng(13)

@@ -8,7 +8,7 @@ from torch import nn
 from cases.vocabulary import LOSSES, ON_LOGITS
 from reference import losses
 from reference.blocks import loss_stem
-from report.tolerances import ENGINES_AGREE
+from report.verify.tolerances import ENGINES_AGREE
 
 ABS, REL = ENGINES_AGREE["float64"]
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from reference import optimizers
-from report.tolerances import ENGINES_AGREE
+from report.verify.tolerances import ENGINES_AGREE
 
 ABS, REL = ENGINES_AGREE["float64"]
 SETTINGS = [

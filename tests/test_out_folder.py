@@ -15,10 +15,10 @@ from typing import TypeVar
 
 import pytest
 
-from report import folder as folder_module
-from report import write
 from report.__main__ import PROJECT_FOLDERS, main
-from report.folder import MARKER, OutputRefused, ReportFolder, check_out
+from report.write import folder as folder_module
+from report.write import output as write
+from report.write.folder import MARKER, OutputRefused, ReportFolder, check_out
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = (ROOT / "cases" / "seed-linear-60x.toml").read_text(encoding="utf-8")
@@ -158,7 +158,7 @@ def test_a_concurrent_run_on_the_same_folder_is_refused(case_file: Path, tmp_pat
 
 def test_staging_left_by_a_killed_run_is_removed(case_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    script = (f"import os\nfrom pathlib import Path\nfrom report.folder import ReportFolder\n"
+    script = (f"import os\nfrom pathlib import Path\nfrom report.write.folder import ReportFolder\n"
               f"folder = ReportFolder(Path({str(out)!r})).__enter__()\n"
               f"folder.write_text('details.csv', 'x' * 1000)\nos._exit(9)\n")
     assert subprocess.run([sys.executable, "-c", script], cwd=ROOT).returncode == 9

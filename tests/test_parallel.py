@@ -1,4 +1,4 @@
-"""report/parallel.py: a signal that comes while the worker pool starts is held until it has started.
+"""report/verify/parallel.py: a signal that comes while the worker pool starts is held until it has started.
 
 The signals are raised with signal.raise_signal: it delivers to this thread and runs the Python
 handler before it returns, so the held handler has seen the signal when the next line runs. (os.kill
@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from report.parallel import signals_held
+from report.verify.parallel import signals_held
 
 
 class Stopped(Exception):

@@ -52,7 +52,7 @@ import reference
 from cases import Step, loads_case
 from cases.quantities import STATE
 from cases.random_cases import random_case, random_typed_case
-from report.comparison import compare_runs
+from report.verify.comparison import compare_runs
 
 FAILURES = Path(".hypothesis") / "failing-cases"
 

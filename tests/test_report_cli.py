@@ -97,7 +97,7 @@ def test_engine_error_is_a_disagreement_and_the_other_cases_still_run(folder: Pa
 def test_a_case_failing_midway_leaves_no_file_the_marker_does_not_list(folder: Path, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import oracle
-    from report.folder import foreign_files
+    from report.write.folder import foreign_files
 
     real_steps = oracle.steps
 

@@ -10,7 +10,7 @@ from conftest import all_builtin_cases, run
 import report
 from cases import Case
 from report.__main__ import main
-from report.run import run_case
+from report.verify.run import run_case
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["seed-linear-60x", "mazur-2-2-2-eta-0.1", "opt-adam", "loss-cross-entropy-indices"]
@@ -116,7 +116,7 @@ def test_python_api_returns_dataframes_and_shows_in_a_notebook() -> None:
     assert "<table>" in shown and 'class="agree"' in shown and "chain-3x-2x" in shown
     from importlib import import_module  # the module is reachable beside the function report.compare
 
-    assert callable(import_module("report.comparison").compare_runs)
+    assert callable(import_module("report.verify.comparison").compare_runs)
 
 
 def committed_verdicts() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""report/run.py: engines run in blocks of steps, and the comparison still sees every step in order."""
+"""report/verify/run.py: engines run in blocks of steps, and the comparison still sees every step in order."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +9,8 @@ from cases import BUILTIN_CASES, Step, load_case
 from reference import REFERENCE
 from reference.dense import dense_backward
 from reference.layers import layer_norm_backward
-from report import run
-from report.run import in_blocks, run_case
+from report.verify import run
+from report.verify.run import in_blocks, run_case
 
 
 def numbered(name: str, steps: int, fails_at: int | None = None) -> Iterator[Step]:
@@ -113,7 +113,7 @@ def test_a_float32_gradient_formed_by_cancellation_is_judged_by_float64() -> Non
     by more than the tolerance at its scale, on some CPU kernels. Torch's float64 value of the step
     decides, so the verdict is agree on every kernel. A gradient 10 % off is still caught; 1 % off is
     not: torch's own float32 error on this array is 3.3e-6, 0.29 % of its largest value (here, on this CPU), and
-    float32 cannot tell a mistake from rounding below CANCELLATION × that (report/tolerances.py)."""
+    float32 cannot tell a mistake from rounding below CANCELLATION × that (report/verify/tolerances.py)."""
     case = load_case(Path(__file__).resolve().parent / "cases" / "layer-norm-cancellation-float32.toml")
     result = run_case(case)
     assert result.agree, result.message()

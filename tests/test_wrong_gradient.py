@@ -54,7 +54,7 @@ def test_a_zero_gradient_amplified_by_adam_is_named_as_rounding_not_as_a_mistake
     against 1e-15 into steps lr·g/(|g| + eps) apart. The hint says so, and only when every differing
     parameter had such a gradient."""
     from cases import Step
-    from report.diagnose import rounding_amplified
+    from report.verify.diagnose import rounding_amplified
     case = load_case(ROOT / "cases" / "opt-adam.toml")
     grad = np.array([1e-16, 0.5, -0.25, 0.125])
     before = {"oracle": Step(np.arange(2), {("grad", "layers.0.bias"): grad}), "reference": Step(np.arange(2), {})}

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
-PRELOAD = ["numpy", "torch", "pandas", "matplotlib", "oracle", "reference", "report.run", "report.write",
+PRELOAD = ["numpy", "torch", "pandas", "matplotlib", "oracle", "reference", "report.verify.run",
            "torch._dynamo"]  # torch.optim imports it on its first optimizer: a second in every worker otherwise
 
 
@@ -36,11 +36,12 @@ def one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def start_forkserver() -> None:
-    """Launch the server the workers fork from and return at once: its imports (torch takes seconds)
-    then run while this process does its own; run_all uses it."""
+def start_forkserver(also: tuple[str, ...] = ()) -> None:
+    """Launch the server the workers fork from and return at once: its imports (torch takes seconds,
+    PRELOAD and the modules `also` names, such as the writer's) then run while this process does its
+    own; run_all uses it (the first call's list is the server's)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context.set_forkserver_preload([*PRELOAD, *also])
     multiprocessing.forkserver.ensure_running()
 
 

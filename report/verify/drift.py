@@ -1,6 +1,6 @@
 """How far the reference's own trajectory drifts from torch's: measured and reported, never judged.
 
-The verdict compares every witness one step at a time from torch's state (report/run.py): step
+The verdict compares every witness one step at a time from torch's state (report/verify/run.py): step
 t + 1 is computed from torch's parameters, running statistics and optimizer state at step t, so
 a step's check sees that step's rounding alone. Left to run on its own, the reference carries
 every earlier step's rounding too, and training amplifies it: after S steps the trajectories

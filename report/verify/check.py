@@ -14,7 +14,7 @@ from types import ModuleType
 
 from cases import BUILTIN_CASES, Case, load_case, load_cases
 from reference.plugin import Implementation, PluginError, load_implementation
-from report.run import run_case
+from report.verify.run import run_case
 
 
 class NotExercised(AssertionError):

@@ -12,7 +12,7 @@ training amplifies rounding differences until a tolerance fitted on one CPU fail
 and a mistake made at step 230 is still found at step 230. The reference also runs on its own
 (and so does your implementation, a second, independent copy of it): each engine's own trajectory
 is what its published numbers are checked against and what the pages show, and how far it drifts
-from torch's is measured (report/drift.py) and reported, never judged.
+from torch's is measured (report/verify/drift.py) and reported, never judged.
 
 On a small network each engine runs a block of steps before the next engine takes over (up to
 AHEAD steps, at most AHEAD_NUMBERS recorded numbers each): engines taking turns at every step
@@ -36,14 +36,14 @@ import reference
 from cases import Case, GraphCase, Step
 from reference import finite_differences
 from reference.blocks import REFERENCE, Blocks
-from report import diagnose
-from report import differences as fd_compare
-from report import expectations as published
-from report.arbiter import Float64Arbiter
-from report.comparison import Comparison
-from report.drift import Drift
-from report.extras import Extras, extras
-from report.first_wrong import FirstWrong, TorchOff
+from report.verify import diagnose
+from report.verify import differences as fd_compare
+from report.verify import expectations as published
+from report.verify.arbiter import Float64Arbiter
+from report.verify.comparison import Comparison
+from report.verify.drift import Drift
+from report.verify.extras import Extras, extras
+from report.verify.first_wrong import FirstWrong, TorchOff
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -79,12 +79,12 @@ class CaseResult:
     missing: dict[str, list] = field(default_factory=dict)
     extras: Extras | None = None
     disagreeing: dict[str, int] = field(default_factory=dict)
-    summary: dict | None = None  # the summary table's row (report/tables.py)
+    summary: dict | None = None  # the summary table's row (report/verify/tables.py)
     files: list[str] = field(default_factory=list)  # files written for this case, when pages are written as it runs
     drift: dict[str, Drift] = field(default_factory=dict)  # witness -> its own trajectory against torch, step by step
     torch_off: dict[str, TorchOff] = field(default_factory=dict)  # float32: where torch's value was the one off
     exercised: list[str] | None = None  # with your implementation: your functions this case called
-    blind: list = field(default_factory=list)  # report.catalog.BlindSpot: mistakes in those this case cannot see
+    blind: list = field(default_factory=list)  # report.verify.catalog.BlindSpot: mistakes in those this case cannot see
 
     def witness_agrees(self, witness: str) -> bool:
         return witness not in self.failures and self.disagreeing.get(witness, 0) == 0
@@ -207,7 +207,7 @@ class Anchors:
 
     def forget(self, t: int) -> None:
         """Step t + 1 has been compared: no witness starts from step t again, nor does the float64
-        arbiter (report/arbiter.py) take an update from it."""
+        arbiter (report/verify/arbiter.py) take an update from it."""
         self.recorded.pop(t, None)
 
 
@@ -242,7 +242,7 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     `recorded` replaces engines by recordings already made (engine -> list of steps), for tests.
     `only_yours` runs torch and the implementation alone, and stops once its first wrong number
     is explained (for a quick check of a user's code). `every_number` receives every compared
-    number, a step at a time (report/every_number.py).
+    number, a step at a time (report/write/every_number.py).
     """
     graph = isinstance(case, GraphCase)  # a circuit: the tape is its reference, and no blocks of yours replace it
     if implementation is not None:
@@ -355,7 +355,7 @@ def with_finite_differences(details: pd.DataFrame, differences: pd.DataFrame) ->
 
 def finite_difference_check(case: Case | GraphCase, oracle_step: Step, progress: Progress | None) -> pd.DataFrame:
     """Central differences (always in float64) against torch's gradients of step 0 — in a float32 case,
-    torch's float64 gradients of the same parameters (report/arbiter.py): a difference witnesses the
+    torch's float64 gradients of the same parameters (report/verify/arbiter.py): a difference witnesses the
     derivative, and float32's rounding of it is the engines' comparison's concern."""
     batch = oracle_step.batch
     with np.errstate(all="ignore"):  # a diverging case gives inf/nan: reported, not warned about

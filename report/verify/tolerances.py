@@ -40,7 +40,7 @@ def engines_agree(case: Case) -> tuple[float, float]:
 # ---- float32 against float64 --------------------------------------------------------------------
 #
 # When a float32 witness and torch's float32 value disagree, torch's float64 value of the same step
-# decides (report/arbiter.py). A value formed by cancellation (a layer-norm gradient summing O(1)
+# decides (report/verify/arbiter.py). A value formed by cancellation (a layer-norm gradient summing O(1)
 # terms to 2e-5) carries float32 errors far above the tolerance at its array's scale, and which of
 # two float32 computations lands nearer the float64 value is then chance. Its bound comes from the
 # rounding float32 actually makes on that array, measured as the largest error of torch's float32

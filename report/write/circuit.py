@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from cases import GraphCase
-from report.format import significant
-from report.plots import save
+from report.write.format import significant
+from report.write.plots import save
 
 SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "x^{p}", "dot": "·", "matmul": "@"}
 MAX_NODES = 40  # larger graphs are listed in the table only

@@ -1,6 +1,6 @@
 """Write the report folder: CSV tables, Markdown pages, the HTML index and pages, pictures.
 
-Everything is written into a staging folder (report/folder.py) and swapped into place at the
+Everything is written into a staging folder (report/write/folder.py) and swapped into place at the
 end, so an interrupted run leaves the previous report whole. The Markdown pages and pictures
 hold only what is the same on every machine (values at the printed precision, verdicts,
 published numbers); the measurements that depend on the machine's arithmetic and clock (ulps,
@@ -16,14 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 from cases import GraphCase
-from report import html
-from report.comparison import DETAIL_COLUMNS, WITNESS_COLUMNS
-from report.differences import FD_DETAIL_COLUMNS
-from report.folder import ReportFolder
-from report.format import DIGITS, FORMATS, Table, fraction, plural
-from report.graph_page import graph_page
-from report.pages import Links, Page, case_page, catalog_page
-from report.tables import Tables
+from report.verify.comparison import DETAIL_COLUMNS, WITNESS_COLUMNS
+from report.verify.differences import FD_DETAIL_COLUMNS
+from report.verify.tables import Tables
+from report.write import html
+from report.write.every_number import FOLDER, EveryNumber
+from report.write.folder import ReportFolder
+from report.write.format import DIGITS, FORMATS, Table, fraction, plural
+from report.write.graph_page import graph_page
+from report.write.pages import Links, Page, case_page, catalog_page
 
 PARTS = ".details-parts"  # each case's rows of details.csv, joined in order at the end
 CSV_FILES = ("summary.csv", "details.csv", "arrays.csv", "expectations.csv", "finite_differences.csv")
@@ -84,7 +85,7 @@ def page_markdown(page: Page) -> str:
 
 
 class Files:
-    """Files written under a folder, each listed for the report's marker (report/folder.py)."""
+    """Files written under a folder, each listed for the report's marker (report/write/folder.py)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -102,10 +103,10 @@ class Files:
 
 def pictures(result, folder: "Files | ReportFolder") -> dict[str, tuple[str, str, str]]:
     """PNG and SVG files for one case page: kind -> (png, svg, caption)."""
-    from report.circuit import circuit, why_no_circuit
-    from report.feature_maps import drawable, feature_maps
-    from report.network_picture import network, why_no_picture
-    from report.plots import loss_curve, weight_sweep
+    from report.write.circuit import circuit, why_no_circuit
+    from report.write.feature_maps import drawable, feature_maps
+    from report.write.network_picture import network, why_no_picture
+    from report.write.plots import loss_curve, weight_sweep
 
     name, made = result.case.name, {}
     if isinstance(result.case, GraphCase) and not why_no_circuit(result.case):
@@ -156,13 +157,19 @@ class CaseWriter:
     formats: frozenset[str]
     digits: int
     detail_columns: tuple[str, ...]
+    every_number: bool = False  # every compared number to every-number/<case>.parquet as well
 
     def part(self, position: int) -> Path:
         return self.staging / PARTS / f"{position:06d}.csv"
 
-    def write(self, position: int, result) -> list[str]:
+    def sink(self, case) -> EveryNumber | None:
+        return EveryNumber(self.staging / FOLDER / f"{case.name}.parquet") if self.every_number else None
+
+    def write(self, position: int, result, sink: EveryNumber | None = None) -> list[str]:
         files = Files(self.staging)
         write_case(result, files, self.out, self.formats, self.digits)
+        if sink is not None and sink.path.exists():
+            files.written.append(f"{FOLDER}/{sink.path.name}")
         if "csv" in self.formats:
             self.part(position).parent.mkdir(exist_ok=True)
             details = result.details.reindex(columns=list(self.detail_columns))

@@ -5,7 +5,7 @@ each one's arrays end to end in computation order (cases.quantities; a `Layout`)
 them with one set of NumPy operations; each array's figures are segment reductions. It keeps
 one row per recorded array over all steps (`arrays`), every element's row while the case is
 small (`details`; above `FULL_TABLE_LIMIT` recorded numbers only the disagreeing elements), and
-for each witness the first wrong number (report/first_wrong.py): the first disagreeing element
+for each witness the first wrong number (report/verify/first_wrong.py): the first disagreeing element
 in the order the computation makes them. Everything after it is counted as its consequence.
 """
 
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from cases import Case, Step, format_index
-from report.first_wrong import FirstWrong, TorchOff, phase_before
-from report.tolerances import CANCELLATION, engines_agree
+from report.verify.first_wrong import FirstWrong, TorchOff, phase_before
+from report.verify.tolerances import CANCELLATION, engines_agree
 
 DETAIL_COLUMNS = ["case", "step", "quantity", "param", "index", "reference", "oracle",
                   "abs_err", "rel_err", "ulps", "tolerance", "ok"]
@@ -133,7 +133,7 @@ class Comparison:
     compared: int = 0
     missing: dict[str, set] = field(default_factory=dict)
     disagreeing_rows: int = 0
-    arbiter: Callable[[int], Step] | None = None  # float32: torch's float64 value of step t (report/arbiter.py)
+    arbiter: Callable[[int], Step] | None = None  # float32: torch's float64 value of step t (report/verify/arbiter.py)
     torch_off: dict[str, TorchOff] = field(default_factory=dict)  # witness -> where torch's float32 value was the one off
 
     def __post_init__(self) -> None:
@@ -200,7 +200,7 @@ class Comparison:
 
     def judged_in_float64(self, t: int, layout: Layout, name: str, value: np.ndarray, truth: np.ndarray,
                           ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A float32 witness judged by torch's float64 value of the step (report/arbiter.py): an element
+        """A float32 witness judged by torch's float64 value of the step (report/verify/arbiter.py): an element
         is fine within its array's bound: the float32 tolerance at the float64 array's scale, plus
         CANCELLATION × how far beyond it torch's own float32 values are from float64 in that array.
         Returns (ok, the float64 values); where an element that disagreed with torch's float32 value

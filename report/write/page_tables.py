@@ -1,13 +1,13 @@
 """The tables of a case page, each built from the run's recordings and comparison, formatted at
-the precision that tells the story (report/format.py). No arithmetic on the values."""
+the precision that tells the story (report/write/format.py). No arithmetic on the values."""
 
 import numpy as np
 
 from cases import GraphCase, Step, format_index
 from cases.quantities import STATE
-from report.comparison import array_scale
-from report.format import Table, fixed, layer_symbol, published_digits, significant
-from report.run import CaseResult
+from report.verify.comparison import array_scale
+from report.verify.run import CaseResult
+from report.write.format import Table, fixed, layer_symbol, published_digits, significant
 
 MAX_SAMPLES = 8
 MAX_ROWS = 48

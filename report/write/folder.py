@@ -23,7 +23,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "output"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "output"  # report/output
 PARTIAL_OUT = Path("backprop-report")  # in the working folder: a partial run never replaces the built-in report
 MARKER = ".backprop-report.json"
 TOOL = "backprop-reference report"

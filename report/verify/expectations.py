@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from cases import Case, Expect, Step, format_index
-from report.tolerances import published_tolerance
+from report.verify.tolerances import published_tolerance
 
 EXPECTATION_COLUMNS = ["case", "quantity", "step", "param", "index", "published", "reference", "oracle",
                        "tolerance", "ok", "name", "reference_err", "oracle_err", "note", "to_ulps"]
@@ -24,7 +24,7 @@ def check(case: Case, expect: Expect, steps: dict[str, Step]) -> list[dict]:
 
     ok: the reference and the oracle both within the tolerance (and a user's implementation,
     when present, in `yours_ok`). A published number finer than the case's dtype can show is
-    checked to a few ulps of it (report/tolerances.py, `to_ulps`).
+    checked to a few ulps of it (report/verify/tolerances.py, `to_ulps`).
     """
     arrays = {name: select(step, expect) for name, step in steps.items()}
     shape = arrays["oracle"].shape

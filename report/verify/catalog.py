@@ -17,11 +17,11 @@ import reference
 from cases import BUILTIN_CASES, Case, Step, load_case
 from reference.blocks import REFERENCE
 from reference.plugin import load_implementation
-from report.comparison import Comparison
-from report.parallel import run_all
-from report.run import CaseResult, run_case
+from report.verify.comparison import Comparison
+from report.verify.parallel import run_all
+from report.verify.run import CaseResult, run_case
 
-CATALOG = Path(__file__).resolve().parent.parent / "mistakes"
+CATALOG = Path(__file__).resolve().parents[2] / "mistakes"
 
 
 @dataclass
@@ -104,7 +104,7 @@ def check(entry: Entry, folder: Path = CATALOG) -> Checked:
 
 
 def check_all(folder: Path = CATALOG, jobs: int = 1) -> list[Checked]:
-    """Every entry checked, `jobs` at a time in worker processes (report/parallel.py; 1: here)."""
+    """Every entry checked, `jobs` at a time in worker processes (report/verify/parallel.py; 1: here)."""
     return list(run_all(functools.partial(check, folder=folder), entries(folder), jobs))
 
 

@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from cases import Case, Step
-from report.format import significant
-from report.plots import save
+from report.write.format import significant
+from report.write.plots import save
 
 MAX_UNITS = 12  # neurons per layer that still read on a slide
 MAX_LABELLED_EDGES = 12  # beyond this the edges carry no numbers (they are in the page's tables), only their gradient's sign

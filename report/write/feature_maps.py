@@ -11,8 +11,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from cases import Case, Step
-from report.format import significant
-from report.plots import save
+from report.write.format import significant
+from report.write.plots import save
 
 MAX_CHANNELS = 6  # channels drawn per layer; the rest are in the tables
 MAX_PIXELS = 32  # maps larger than this on a side are not drawn

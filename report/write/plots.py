@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from cases import format_index
-from report.run import CaseResult
+from report.verify.run import CaseResult
 
 matplotlib.rcParams["svg.hashsalt"] = "backprop-reference"  # the same SVG ids on every run
 PNG_METADATA = {"Software": None}  # the same bytes across matplotlib patch versions

@@ -5,7 +5,7 @@ import re
 
 import pandas as pd
 
-from report.format import Table, fraction, significant
+from report.write.format import Table, fraction, significant
 
 STYLE = """<style>
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1300px; padding: 0 1em; color: #222; line-height: 1.45; }

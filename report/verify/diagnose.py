@@ -19,9 +19,9 @@ import numpy as np
 from cases import Case
 from cases.quantities import layer_of
 from mistakes.counterfactuals import Window, candidates, optimizer_option
-from report.comparison import array_scale
-from report.first_wrong import FirstWrong
-from report.tolerances import engines_agree
+from report.verify.comparison import array_scale
+from report.verify.first_wrong import FirstWrong
+from report.verify.tolerances import engines_agree
 
 
 def close(ours: np.ndarray, theirs: np.ndarray, case: Case) -> bool:

@@ -2,7 +2,7 @@
 
 Every number comes from the run (the engines' recordings, the comparison, the extras) or from
 the case file; nothing is computed here but the choice of what to print and at what precision
-(report/format.py).
+(report/write/format.py).
 """
 
 from dataclasses import dataclass, field
@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from cases import Case
 from cases.fields import shape_text
 from cases.quantities import STATE
-from report.catalog import SCAN_STEPS
-from report.format import DIGITS, Table, fraction, plural, significant
-from report.network_picture import why_no_picture
-from report.page_tables import (
+from report.verify.catalog import SCAN_STEPS
+from report.verify.run import CaseResult
+from report.verify.tolerances import PUBLISHED_ULPS
+from report.write.format import DIGITS, Table, fraction, plural, significant
+from report.write.network_picture import why_no_picture
+from report.write.page_tables import (
     backward_table,
     buffer_table,
     element_table,
@@ -24,8 +26,6 @@ from report.page_tables import (
     tape_tables,
     witness_table,
 )
-from report.run import CaseResult
-from report.tolerances import PUBLISHED_ULPS
 
 MAX_BATCHES_SHOWN = 8
 
@@ -224,7 +224,7 @@ def case_page(result: CaseResult, links: Links, digits: int = DIGITS) -> Page:
     page.heading("Witnesses of every gradient")
     page.text("Torch autograd against: the reference's hand-derived backward formulas, the reference's tape "
               "replayed backwards (built from primitives only), central finite differences in float64 at step 0, "
-              "and your implementation when one is given. Tolerances: report/tolerances.py.")
+              "and your implementation when one is given. Tolerances: report/verify/tolerances.py.")
     page.table(witness_table(result))
 
     if result.extras is not None and result.extras.nudge is not None:

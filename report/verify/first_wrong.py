@@ -1,6 +1,6 @@
 """The first number a witness gets wrong, and how a message names it.
 
-The comparison (report/comparison.py) finds it; report/diagnose.py adds the classic mistake that
+The comparison (report/verify/comparison.py) finds it; report/verify/diagnose.py adds the classic mistake that
 explains it; every message and page line about a disagreement is written here.
 """
 
@@ -31,10 +31,10 @@ class FirstWrong:
     tolerance: float
     before: str  # what agreed before it, in words
     consequences: int = 0  # disagreeing numbers after it
-    hint: str = ""  # the classic mistake that explains it, if one fits (report/diagnose.py)
+    hint: str = ""  # the classic mistake that explains it, if one fits (report/verify/diagnose.py)
     evidence: str = ""
     counted_to: int | None = None  # the run stopped after this step: consequences counted up to it
-    float64: float | None = None  # float32 runs: torch's float64 value of the same step (report/arbiter.py)
+    float64: float | None = None  # float32 runs: torch's float64 value of the same step (report/verify/arbiter.py)
 
     def describe(self, case: Case, digits: int | None = None) -> str:
         """One line: where, both values, the hint, what agreed before it, how much followed.
@@ -74,7 +74,7 @@ class FirstWrong:
 @dataclass
 class TorchOff:
     """Where a float32 witness disagreed with torch's float32 value, but is no farther from torch's own
-    float64 value of the step than float32 can be there (report/arbiter.py): rounding, not a mistake."""
+    float64 value of the step than float32 can be there (report/verify/arbiter.py): rounding, not a mistake."""
 
     witness: str
     step: int

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -16,15 +16,27 @@ from cases import BUILTIN_CASES, Case, CaseError, load_cases
 from reference.blocks import Blocks
 from reference.plugin import Implementation, load_implementation
 from report import exits
-from report.comparison import ARRAY_COLUMNS, DETAIL_COLUMNS
-from report.differences import FD_COLUMNS
-from report.every_number import FOLDER, EveryNumber
-from report.expectations import EXPECTATION_COLUMNS
-from report.parallel import run_all
-from report.run import NOT_EXERCISED, CaseResult, EngineFailure, run_case
+from report.verify.comparison import ARRAY_COLUMNS, DETAIL_COLUMNS
+from report.verify.differences import FD_COLUMNS
+from report.verify.expectations import EXPECTATION_COLUMNS
+from report.verify.parallel import run_all
+from report.verify.run import NOT_EXERCISED, CaseResult, EngineFailure, run_case
 
-if TYPE_CHECKING:
-    from report.write import CaseWriter
+
+class Sink(Protocol):
+    """Receives every compared number of a case, a step at a time (the writer's --every-number file)."""
+
+    def __call__(self, rows: pd.DataFrame) -> None: ...
+    def close(self) -> None: ...
+    def discard(self) -> None: ...
+
+
+class Writer(Protocol):
+    """What writes each case as soon as it has run (report/write/output.py's CaseWriter): the verifier
+    calls it and never imports the writer."""
+
+    def sink(self, case: Case) -> Sink | None: ...
+    def write(self, position: int, result: CaseResult, sink: Sink | None) -> list[str]: ...
 
 SUMMARY_COLUMNS = ["case", "title", "dtype", "steps", "compared", "max_abs_err", "max_rel_err", "max_normwise_err",
                    "max_ulps", "expectations_passed", "expectations_total", "expectations_to_ulps",
@@ -44,12 +56,6 @@ class Tables:
     results: list[CaseResult]
     errors: list[CaseError]
     failures: list[EngineFailure] = field(default_factory=list)
-
-    def _repr_html_(self) -> str:
-        """In a notebook: the summary, verdicts coloured (as the HTML index)."""
-        from report.html import summary_table
-
-        return summary_table(self.summary)
 
 
 class Progress:
@@ -132,8 +138,7 @@ class Settings:
     implementation: "str | Blocks | None" = None  # a source is loaded again in each worker
     progress: bool = False
     total: int = 0
-    writer: "CaseWriter | None" = None  # writes each case's page and table rows as soon as it is run
-    every_number: bool = False  # with a writer: every compared number to every-number/<case>.parquet
+    writer: Writer | None = None  # writes each case's page and table rows as soon as it is run
     blind_spots: bool = False  # look for the catalog's mistakes each case cannot see (the whole report does)
 
 
@@ -151,8 +156,7 @@ def blocks_of(implementation: "str | Blocks | None") -> Blocks | None:
 def run_one(settings: Settings, position: int, case: Case) -> "CaseResult | EngineFailure":
     """One case, its summary row, and (with a writer) its files written and its bulk dropped."""
     display = Progress(settings.progress).case(position + 1, settings.total, case)
-    sink = EveryNumber(settings.writer.staging / FOLDER / f"{case.name}.parquet") \
-        if settings.writer is not None and settings.every_number else None
+    sink = settings.writer.sink(case) if settings.writer is not None else None
     try:
         result = run_case(case, blocks_of(settings.implementation), settings.witnesses, display, every_number=sink)
     except EngineFailure as failure:
@@ -163,15 +167,13 @@ def run_one(settings: Settings, position: int, case: Case) -> "CaseResult | Engi
         if sink is not None:
             sink.close()
     if isinstance(case, Case) and (settings.blind_spots or result.yours_verdict == "agree"):
-        from report.catalog import blind_spots
+        from report.verify.catalog import blind_spots
 
         # what agreement here cannot vouch for: the catalog's mistakes (in your functions) this case cannot see
         result.blind = blind_spots(case, result.exercised)
     result.summary = summary_row(result)
     if settings.writer is not None:
-        result.files = settings.writer.write(position, result)
-        if sink is not None and sink.path.exists():
-            result.files.append(f"{FOLDER}/{sink.path.name}")
+        result.files = settings.writer.write(position, result, sink)
         result.details = result.details.iloc[:0]
         result.kept = {}
     return result
@@ -189,8 +191,7 @@ def _run_task(task: tuple) -> "CaseResult | EngineFailure":
 
 def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = None, progress: bool = False,
               witnesses: bool = True, implementation: "Implementation | Blocks | str | None" = None,
-              jobs: int = 1, writer: "CaseWriter | None" = None, every_number: bool = False,
-              blind_spots: bool = False) -> Tables:
+              jobs: int = 1, writer: Writer | None = None, blind_spots: bool = False) -> Tables:
     """Run loaded cases, `jobs` at a time in worker processes (1: in this one); `errors` (invalid
     files) are listed in the summary beside them. A `writer` writes each case's page as it finishes."""
     if isinstance(implementation, Implementation):
@@ -200,7 +201,7 @@ def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = No
         jobs = 1  # functions of a module loaded from a file cannot be sent to another process
     if dtype is not None:
         cases = [case.with_dtype(dtype) for case in cases]
-    settings = Settings(witnesses, implementation, progress, len(cases), writer, every_number, blind_spots)
+    settings = Settings(witnesses, implementation, progress, len(cases), writer, blind_spots)
     results, failures = [], []
     for outcome in run_all(_run_task, [(settings, i, case) for i, case in enumerate(cases)], jobs, cost):
         (failures if isinstance(outcome, EngineFailure) else results).append(outcome)
@@ -232,7 +233,7 @@ def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = 
     `dtype` runs every case in that precision; `only` keeps the cases with those names;
     `witnesses` adds the reference's tape and finite differences; `impl` (a file, a module name
     or a module) adds your building blocks as a third engine (reference/plugin.py); `jobs` runs
-    that many cases at a time in worker processes (report/parallel.py). Invalid
+    that many cases at a time in worker processes (report/verify/parallel.py). Invalid
     files appear in the summary with verdict `invalid`; the valid ones still run.
     """
     cases, errors = load_cases(paths or (BUILTIN_CASES,))

@@ -1,6 +1,6 @@
 """Central finite differences (reference/finite_differences.py) against the oracle's gradients.
 
-A difference agrees when it is within its tolerance (report/tolerances.py). One taken across a
+A difference agrees when it is within its tolerance (report/verify/tolerances.py). One taken across a
 kink of the loss (`kink`) witnesses nothing — the loss has no derivative there — and is left out:
 `fd_ok` is empty.
 """
@@ -10,8 +10,8 @@ import pandas as pd
 
 from cases import Case, GraphCase, Step, format_index
 from reference.finite_differences import Differences
-from report.comparison import array_scale
-from report.tolerances import EPSILON, across_a_kink, engines_agree, finite_difference_tolerance, loss_rounding
+from report.verify.comparison import array_scale
+from report.verify.tolerances import EPSILON, across_a_kink, engines_agree, finite_difference_tolerance, loss_rounding
 
 FD_DETAIL_COLUMNS = ["finite_diff", "fd_abs_err", "fd_tolerance", "fd_ok"]  # beside step 0's gradients in details.csv
 FD_COLUMNS = ["case", "quantity", "param", "index", "finite_diff", "oracle", "fd_abs_err", "fd_tolerance", "fd_ok",

@@ -1,6 +1,6 @@
 """--every-number: every compared number of every step, one Parquet file per case.
 
-A large case keeps in `details.csv` only its disagreeing numbers (report/comparison.py); this
+A large case keeps in `details.csv` only its disagreeing numbers (report/verify/comparison.py); this
 writes all of them, a row group per step as the case runs, so memory stays at one step. The
 columns are details.csv's without the finite-difference ones (those are in
 finite_differences.csv). Read them back with `pandas.read_parquet("every-number")`.

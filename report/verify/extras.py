@@ -11,8 +11,8 @@ from cases import Case, Step
 from reference import finite_differences, network_tape
 from reference.finite_differences import Nudge, Sweep
 from reference.network_tape import TraceCall
-from report.comparison import agrees, array_scale
-from report.tolerances import engines_agree
+from report.verify.comparison import agrees, array_scale
+from report.verify.tolerances import engines_agree
 
 
 def trainable_scalar(case: Case) -> str | None:

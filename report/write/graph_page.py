@@ -1,11 +1,11 @@
 """The page of a graph case: the circuit, every input's and node's value and gradient at step 0,
 the published numbers, the witnesses. Numbers come from the run; nothing is computed here."""
 
-from report.circuit import SYMBOLS, shown, why_no_circuit
-from report.format import Table, plural, significant
-from report.page_tables import failing, mark, published_table, witness_table
-from report.pages import Links, Page, page_start, where_the_numbers_are
-from report.run import CaseResult
+from report.verify.run import CaseResult
+from report.write.circuit import SYMBOLS, shown, why_no_circuit
+from report.write.format import Table, plural, significant
+from report.write.page_tables import failing, mark, published_table, witness_table
+from report.write.pages import Links, Page, page_start, where_the_numbers_are
 
 
 def formula(node) -> str:
@@ -56,7 +56,7 @@ def graph_page(result: CaseResult, links: Links, digits: int) -> Page:
         page.table(published_table(result))
     page.heading("Witnesses")
     page.text("Torch autograd against the tape, every value and gradient at every step, and central finite "
-              "differences in float64 at step 0 for every trainable input. Tolerances: report/tolerances.py.")
+              "differences in float64 at step 0 for every trainable input. Tolerances: report/verify/tolerances.py.")
     page.table(witness_table(result))
     if case.steps:
         page.heading("Training")
