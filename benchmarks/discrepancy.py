@@ -5,21 +5,24 @@
 Prints, per dtype and witness (the reference's formulas and its tape), the largest distance in
 ulps and the largest normwise relative error (|witness − torch| / largest |torch| of the same
 array) over every compared number: first the built-in cases at every step, then EXAMPLES
-random networks (default 2000) drawn by the property test's strategy (cases/random_cases.py).
+random networks (default 2000) drawn by the property test's strategy (tests/random_cases.py).
 This is a measurement, not a test: nothing here asserts.
 """
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the property test's strategy
+from random_cases import random_case  # noqa: E402
+
 import oracle
 import reference
 from cases import Case, load_cases, loads_case
-from cases.random_cases import random_case
 from report.verify.comparison import compare_runs
 
 

@@ -117,7 +117,7 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np, torch
 torch.set_num_threads(1)
 import oracle, reference
-from cases import load_cases
+from cases import builtin, load_cases
 def blocks_alone(case):
     # The reference's arithmetic for a dense network and a loss on y_hat, its building blocks
     # called directly, without the network loop, its checks or its recording: a step's floor.
@@ -204,7 +204,7 @@ def main() -> None:
             for _ in range(2):
                 tests_s, _, status = timed_child([PYTHON, "-m", "pytest", "-n", "auto", "-q", "-p", "no:cacheprovider"])
             rows.append(("pytest -n auto (warm)", f"{tests_s:.1f} s ({status})", "< 20 s", "yes" if tests_s < 20 else "NO"))
-        for name, dtype, ours, theirs, alone in per_step([ROOT / "cases" / "mazur-2-2-2-eta-0.5-10000.toml", case]):
+        for name, dtype, ours, theirs, alone in per_step([builtin("mazur-2-2-2-eta-0.5-10000"), case]):
             ratio = theirs / ours
             target = 10 if name.startswith("mazur") else 1
             rows.append((f"per step, {name}, {dtype}: reference / torch", f"{ours * 1e6:,.0f} / {theirs * 1e6:,.0f} µs",

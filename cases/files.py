@@ -24,8 +24,8 @@ def shown_path(path: str | Path) -> str:
 
 
 def case_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[CaseError]]:
-    """The .toml files named by `paths` (files as given, folders searched recursively, sorted),
-    and an error for each path that cannot be read."""
+    """The .toml files named by `paths` (files as given; folders searched recursively, sorted by file
+    name, then by folder), and an error for each path that cannot be read."""
     files: list[Path] = []
     errors: list[CaseError] = []
     for item in paths:
@@ -41,7 +41,7 @@ def case_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[CaseError]
             for root, dirs, names in os.walk(item, onerror=unreadable):
                 dirs.sort()
                 found.extend(Path(root) / name for name in names if name.endswith(".toml"))
-            files.extend(sorted(found))
+            files.extend(sorted(found, key=lambda path: (path.name, path)))
         else:
             files.append(item)
     return files, errors

@@ -28,7 +28,7 @@ from cases.training import check_loss_fits, check_targets, read_loss, read_train
 from cases.vocabulary import DTYPES
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
-BUILTIN_CASES = Path(__file__).resolve().parent
+BUILTIN_CASES = Path(__file__).resolve().parent / "builtin"  # the case files, a folder per topic
 TOP_LEVEL = ["name", "title", "source", "dtype", "model", "data", "loss", "training", "expect", "tolerance", "limits"]
 GRAPH_TOP_LEVEL = ["name", "title", "source", "dtype", "graph", "training", "expect", "tolerance", "limits"]
 
@@ -52,6 +52,14 @@ def loads_case(text: str, path: str = "<string>", base: Path | None = None) -> C
     except Exception as error:  # a gap in the checks above: still one line, never a traceback
         raise CaseError(path, "", f"could not be read ({type(error).__name__}: {error}); "
                                   "please report this as a bug of the loader") from error
+
+
+def builtin(name: str) -> Path:
+    """The built-in case file of that name, in whichever topic's folder it is (cases/builtin/<topic>/)."""
+    found = sorted(BUILTIN_CASES.glob(f"*/{name}.toml"))
+    if not found:
+        raise FileNotFoundError(f"no built-in case named {name!r} in {BUILTIN_CASES}")
+    return found[0]
 
 
 def load_cases(paths: Iterable[str | Path] = (BUILTIN_CASES,)) -> tuple[list[Case], list[CaseError]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import report
-from cases import BUILTIN_CASES, load_case
+from cases import builtin, load_case
 from report.verify.catalog import CATALOG, blind_spots, check, check_all, entries
 
 ENTRIES = entries()
@@ -59,18 +59,18 @@ def test_worker_processes_check_the_catalog_as_this_process_does(tmp_path) -> No
 
 def test_a_case_says_which_catalog_mistakes_it_cannot_see() -> None:
     """One sample cannot tell a batch mean from a sum; four can; γ = 1 forever would hide layer norm's weight."""
-    mazur = load_case(BUILTIN_CASES / "mazur-2-2-2-eta-0.1.toml")
+    mazur = load_case(builtin("mazur-2-2-2-eta-0.1"))
     blind = {spot.entry.file for spot in blind_spots(mazur, ["dense_backward"])}
     assert {"dense_backward_bias_mean.py", "dense_backward_bias_first_row.py"} <= blind
     assert "dense_backward_weight_transposed.py" not in blind  # a 2 × 2 weight shows a transpose
-    minibatch = load_case(BUILTIN_CASES / "batch-minibatch.toml")
+    minibatch = load_case(builtin("batch-minibatch"))
     assert not {spot.entry.file for spot in blind_spots(minibatch, ["dense_backward"])}
     assert blind_spots(mazur, ["conv2d_backward"]) == []  # a function the case never calls hides nothing
 
 
 def test_your_agreement_on_a_case_that_cannot_see_your_mistake_says_so(tmp_path) -> None:
     impl = str(Path(__file__).resolve().parent / "plugins" / "bias_gradient_mean.py")
-    tables = report.compare(BUILTIN_CASES / "mazur-2-2-2-eta-0.1.toml", BUILTIN_CASES / "batch-minibatch.toml",
+    tables = report.compare(builtin("mazur-2-2-2-eta-0.1"), builtin("batch-minibatch"),
                             impl=impl, witnesses=False)
     summary = tables.summary.set_index("case")
     assert summary.loc["mazur-2-2-2-eta-0.1", "yours_verdict"] == "agree"

@@ -2,10 +2,9 @@
 found in computation order whatever order a recording lists its arrays in."""
 
 import numpy as np
-from conftest import ROOT
 
 import oracle
-from cases import Step, load_cases
+from cases import Step, builtin, load_cases
 from report.verify.comparison import Comparison, ulps_at_scale
 
 
@@ -25,7 +24,7 @@ def test_ulps_are_counted_at_the_arrays_scale() -> None:
 
 
 def test_the_first_wrong_number_is_found_in_computation_order() -> None:
-    case = load_cases([ROOT / "cases" / "mazur-2-2-2-eta-0.1.toml"])[0][0]
+    case = load_cases([builtin("mazur-2-2-2-eta-0.1")])[0][0]
     truth = next(iter(oracle.steps(case)))
     wrong = {key: np.array(value, copy=True) for key, value in truth.values.items()}
     wrong[("grad", "layers.0.weight")][1, 0] += 1.0  # computed late: the backward pass, the first layer
@@ -72,7 +71,7 @@ def shifted(step: Step, item: tuple[str, str], index: tuple[int, ...], by: float
 def test_float32_disagreements_are_judged_by_torchs_float64_value() -> None:
     """The side farther from torch's float64 value of the step is the one named: torch's float32
     value 5e-6 off it and the reference 1e-7 is torch's rounding; the reference 1e-3 off is its mistake."""
-    case = load_cases([ROOT / "cases" / "mazur-2-2-2-eta-0.1.toml"])[0][0].with_dtype("float32")
+    case = load_cases([builtin("mazur-2-2-2-eta-0.1")])[0][0].with_dtype("float32")
     float64 = next(iter(oracle.steps(case.with_dtype("float64"))))
     item, index = ("grad", "layers.0.weight"), (1, 0)
     float64_value = float(float64.values[item][index])

@@ -4,16 +4,16 @@ PUBLISHED_ULPS ulps of their array's largest value."""
 import numpy as np
 
 import oracle
-from cases import BUILTIN_CASES, load_case
+from cases import builtin, load_case
 from report.verify.run import run_case
 from report.verify.tolerances import PUBLISHED_ULPS
 
-MAZUR = (BUILTIN_CASES / "mazur-2-2-2-eta-0.1.toml").read_text(encoding="utf-8")
+MAZUR = (builtin("mazur-2-2-2-eta-0.1")).read_text(encoding="utf-8")
 
 
 def with_17_digits(text: str, shift_ulps: float) -> tuple[str, float]:
     """Mazur's case with one more published number, torch's loss printed to 17 digits (shifted), and that number."""
-    case = load_case(BUILTIN_CASES / "mazur-2-2-2-eta-0.1.toml")
+    case = load_case(builtin("mazur-2-2-2-eta-0.1"))
     loss = float(next(iter(oracle.steps(case))).loss)
     shown = loss + shift_ulps * float(np.spacing(loss))
     return text + f'\n[[expect]]\nquantity = "loss"\nstep = 0\nvalue = {shown!r}\ntolerance = 1e-17\n', shown

@@ -10,7 +10,7 @@ import tomli_w
 import torch
 
 import oracle
-from cases import BUILTIN_CASES, Step, load_case, loads_case
+from cases import Step, builtin, load_case, loads_case
 from reference.finite_differences import central_differences
 from report.verify import differences
 from report.verify.run import run_case
@@ -64,7 +64,7 @@ def test_burns_conv2d_fixtures_agree_in_every_witness(fixture: dict) -> None:
 def test_a_gradient_wrong_by_one_part_in_a_million_is_caught_on_the_founding_cases(name: str) -> None:
     """The rounding bound keeps the witness sharp where the loss is small and smooth: torch's
     gradient scaled by 1 + 1e-6 fails at the largest element of every array."""
-    case = load_case(BUILTIN_CASES / f"{name}.toml")
+    case = load_case(builtin(name))
     truth = oracle.run(case)[0]
     found = central_differences(case, case.parameters(), case.x[truth.batch], case.targets[truth.batch],
                                 differences.oracle_gradients(truth))

@@ -9,7 +9,7 @@ from conftest import builtin_graph_cases, run
 
 import oracle
 import reference
-from cases import CaseError, GraphCase, load_cases, loads_case
+from cases import CaseError, GraphCase, builtin, load_cases, loads_case
 from report.__main__ import main
 from report.verify.run import run_case
 
@@ -131,7 +131,7 @@ def test_an_expectation_names_a_node_that_exists() -> None:
 
 
 def test_the_page_draws_the_circuit_and_lists_every_node(tmp_path: Path) -> None:
-    case = ROOT / "cases" / "graph-cs231n-sigmoid-neuron.toml"
+    case = builtin("graph-cs231n-sigmoid-neuron")
     assert main([str(case), "--out", str(tmp_path / "out")]) == 0
     page = (tmp_path / "out" / "cases" / "graph-cs231n-sigmoid-neuron.md").read_text(encoding="utf-8")
     assert "![The circuit at step 0" in page and (tmp_path / "out" / "cases" / "graph-cs231n-sigmoid-neuron-circuit.svg").exists()

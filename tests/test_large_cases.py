@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 
 import reference
-from cases import Step, load_cases
+from cases import Step, builtin, load_cases
 from report.__main__ import main
 from report.verify.run import run_case
 
 ROOT = Path(__file__).resolve().parent.parent
-CASE = ROOT / "cases" / "mazur-2-2-2-train.toml"
+CASE = builtin("mazur-2-2-2-train")
 
 
 def planted(case, step: int, item: tuple[str, str], index: tuple[int, ...]) -> list[Step]:
@@ -48,7 +48,7 @@ def test_a_large_case_keeps_only_the_disagreeing_numbers_and_streams_every_numbe
 
 def test_every_number_in_parquet_is_details_csv_for_a_small_case(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main([str(ROOT / "cases" / "mazur-2-2-2-eta-0.1.toml"), str(ROOT / "cases" / "opt-adam.toml"),
+    assert main([str(builtin("mazur-2-2-2-eta-0.1")), str(builtin("opt-adam")),
                  "--every-number", "--jobs", "2", "--out", str(out)]) == 0
     written = pd.read_parquet(out / "every-number")
     details = pd.read_csv(out / "details.csv", keep_default_na=False)  # "" is the empty key of loss, output, …

@@ -10,12 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cases import builtin
 from report.__main__ import main
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "malformed"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
-VALID = (HERE.parent / "cases" / "seed-linear-60x.toml").read_text(encoding="utf-8")
+VALID = (builtin("seed-linear-60x")).read_text(encoding="utf-8")
 
 
 def test_the_corpus_is_large_enough() -> None:

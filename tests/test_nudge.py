@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from cases import load_cases
+from cases import builtin, load_cases
 from reference.finite_differences import SAMPLE, nudge, sampled_indices
 from reference.losses import log_softmax
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_tutorials_nudge_table() -> None:
-    case = load_cases([ROOT / "cases" / "seed-linear-60x.toml"])[0][0]
+    case = load_cases([builtin("seed-linear-60x")])[0][0]
     name = next(iter(case.parameters()))
     found = nudge(case, name, (0, 0))
     assert found.weights == pytest.approx((2.9999, 3.0, 3.0001), abs=1e-12)
@@ -46,7 +46,7 @@ def test_log_softmax_keeps_huge_logits_finite_as_torch_does() -> None:
 def test_the_tape_trace_numbers_its_calls_from_1_and_prints_at_most_max_calls() -> None:
     from reference.network_tape import trace
 
-    case = load_cases([ROOT / "cases" / "seed-student-first.toml"])[0][0]
+    case = load_cases([builtin("seed-student-first")])[0][0]
     rows = case.schedule.batch(0)
     calls = trace(case, case.parameters(), case.x[rows], case.targets[rows])
     assert [call.number for call in calls] == list(range(1, len(calls) + 1))

@@ -15,13 +15,14 @@ from typing import TypeVar
 
 import pytest
 
+from cases import builtin
 from report.__main__ import PROJECT_FOLDERS, main
 from report.write import folder as folder_module
 from report.write import output as write
 from report.write.folder import MARKER, OutputRefused, ReportFolder, check_out
 
 ROOT = Path(__file__).resolve().parent.parent
-LINEAR = (ROOT / "cases" / "seed-linear-60x.toml").read_text(encoding="utf-8")
+LINEAR = (builtin("seed-linear-60x")).read_text(encoding="utf-8")
 Reached = TypeVar("Reached")
 
 
@@ -67,7 +68,7 @@ def test_a_git_repository_is_refused(case_file: Path, tmp_path: Path, capsys) ->
 @pytest.mark.parametrize("project_path", [ROOT, ROOT / "cases", ROOT / "report"])
 def test_this_project_and_its_folders_are_refused(project_path: Path) -> None:
     with pytest.raises(OutputRefused):
-        check_out(project_path, [ROOT / "cases" / "seed-linear-60x.toml"], protected=PROJECT_FOLDERS)
+        check_out(project_path, [builtin("seed-linear-60x")], protected=PROJECT_FOLDERS)
 
 
 def test_the_folder_holding_the_case_files_is_refused(case_file: Path, capsys) -> None:

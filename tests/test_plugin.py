@@ -12,14 +12,15 @@ import pandas as pd
 import pytest
 
 import report
+from cases import builtin
 from reference.blocks import contract_markdown
 from reference.plugin import PluginError, load_implementation
 from report.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = Path(__file__).resolve().parent / "plugins"
-MAZUR = str(ROOT / "cases" / "mazur-2-2-2-eta-0.1.toml")
-TANH = str(ROOT / "cases" / "act-tanh.toml")
+MAZUR = str(builtin("mazur-2-2-2-eta-0.1"))
+TANH = str(builtin("act-tanh"))
 
 
 def test_one_correct_function_is_checked_on_its_own(tmp_path: Path, capsys) -> None:
@@ -89,7 +90,7 @@ def test_a_wrong_shape_is_named_where_it_is_produced() -> None:
 
 
 def test_a_whole_network_of_your_own_through_the_readme_adapter() -> None:
-    tables = report.compare(MAZUR, ROOT / "cases" / "mazur-2-2-2-train.toml", impl=PLUGINS / "adapter.py", witnesses=False)
+    tables = report.compare(MAZUR, builtin("mazur-2-2-2-train"), impl=PLUGINS / "adapter.py", witnesses=False)
     assert tables.summary["yours_verdict"].tolist() == ["agree", "agree"]
 
 
@@ -115,7 +116,7 @@ def test_pytest_plugin_runs_every_case_against_your_code(tmp_path: Path) -> None
 def test_a_case_that_calls_none_of_your_functions_is_not_exercised_and_nothing_run_is_exit_4(tmp_path: Path,
                                                                                              capsys) -> None:
     only = str(PLUGINS / "only_avg_pool.py")
-    opt_adam = str(ROOT / "cases" / "opt-adam.toml")
+    opt_adam = str(builtin("opt-adam"))
     assert main(["--impl", only, opt_adam, "--out", str(tmp_path / "none")]) == 4
     output = capsys.readouterr().out
     assert "yours: not exercised" in output
@@ -123,7 +124,7 @@ def test_a_case_that_calls_none_of_your_functions_is_not_exercised_and_nothing_r
     summary = pd.read_csv(tmp_path / "none" / "summary.csv", keep_default_na=False)
     assert summary["yours_verdict"].tolist() == ["not exercised"] and summary["yours_called"].tolist() == [""]
 
-    pooling = str(ROOT / "cases" / "layers-conv2d-options.toml")
+    pooling = str(builtin("layers-conv2d-options"))
     assert main(["--impl", only, opt_adam, pooling, "--out", str(tmp_path / "some")]) == 0
     output = capsys.readouterr().out
     assert "avg_pool2d_backward: called by layers-conv2d-options" in output

@@ -46,12 +46,12 @@ import numpy as np
 import tomli_w
 from helpers import agreement_message
 from hypothesis import assume, given
+from random_cases import random_case, random_typed_case
 
 import oracle
 import reference
 from cases import Step, loads_case
 from cases.quantities import STATE
-from cases.random_cases import random_case, random_typed_case
 from report.verify.comparison import compare_runs
 
 FAILURES = Path(".hypothesis") / "failing-cases"

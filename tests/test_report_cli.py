@@ -5,10 +5,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cases import builtin
 from report.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
-LINEAR = (ROOT / "cases" / "seed-linear-60x.toml").read_text(encoding="utf-8")
+LINEAR = (builtin("seed-linear-60x")).read_text(encoding="utf-8")
 
 
 @pytest.fixture

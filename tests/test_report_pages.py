@@ -8,7 +8,7 @@ import pandas as pd
 from conftest import all_builtin_cases, run
 
 import report
-from cases import Case
+from cases import Case, builtin
 from report.__main__ import main
 from report.verify.run import run_case
 
@@ -63,7 +63,7 @@ optimizer = "sgd"
 learning_rate = 0.1
 steps = 2
 """, encoding="utf-8")
-    linear = ROOT / "cases" / "seed-linear-60x.toml"
+    linear = builtin("seed-linear-60x")
     for jobs in ("1", "2"):
         assert main([str(tmp_path / "wide.toml"), str(linear), "--jobs", jobs, "--format", "csv",
                      "--out", str(tmp_path / jobs)]) == 0
@@ -95,7 +95,7 @@ def test_linear_page_is_the_tutorials_table_with_its_loss_30(tmp_path: Path) -> 
 def test_wrong_published_number_is_shown_on_its_page(tmp_path: Path) -> None:
     folder = tmp_path / "cases"
     folder.mkdir()
-    text = (ROOT / "cases" / "seed-linear-60x.toml").read_text(encoding="utf-8")
+    text = (builtin("seed-linear-60x")).read_text(encoding="utf-8")
     (folder / "wrong.toml").write_text(text.replace("value = 60.0", "value = 61.0"), encoding="utf-8")
     out = tmp_path / "out"
     assert main([str(folder), "--out", str(out)]) == 1
@@ -106,7 +106,7 @@ def test_wrong_published_number_is_shown_on_its_page(tmp_path: Path) -> None:
 
 
 def test_python_api_returns_dataframes_and_shows_in_a_notebook() -> None:
-    tables = report.compare(ROOT / "cases" / "chain-3x-2x.toml")
+    tables = report.compare(builtin("chain-3x-2x"))
     assert isinstance(tables.details, pd.DataFrame) and isinstance(tables.summary, pd.DataFrame)
     assert tables.summary["verdict"].tolist() == ["agree"]
     details = tables.details
@@ -144,10 +144,10 @@ def test_committed_pages_exist_for_every_case() -> None:
 
 
 def test_a_small_network_is_drawn_and_a_wide_one_says_why_not(tmp_path: Path) -> None:
-    wide = (ROOT / "cases" / "act-elu.toml").read_text(encoding="utf-8").replace('"act-elu"', '"wide-elu"', 1)
+    wide = (builtin("act-elu")).read_text(encoding="utf-8").replace('"act-elu"', '"wide-elu"', 1)
     wide = wide.replace("units = 4", "units = 13", 1)
     (tmp_path / "wide-elu.toml").write_text(wide, encoding="utf-8")
-    assert main([str(ROOT / "cases" / "mazur-2-2-2-eta-0.1.toml"), str(tmp_path / "wide-elu.toml"), "--jobs", "1",
+    assert main([str(builtin("mazur-2-2-2-eta-0.1")), str(tmp_path / "wide-elu.toml"), "--jobs", "1",
                  "--out", str(tmp_path / "out")]) == 0
     pages = tmp_path / "out" / "cases"
     assert "![The network at step 0" in (pages / "mazur-2-2-2-eta-0.1.md").read_text(encoding="utf-8")

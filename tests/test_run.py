@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cases import BUILTIN_CASES, Step, load_case
+from cases import Step, builtin, load_case
 from reference import REFERENCE
 from reference.dense import dense_backward
 from reference.layers import layer_norm_backward
@@ -65,7 +65,7 @@ def test_your_code_reusing_an_array_is_compared_before_it_changes_it() -> None:
         buffers[layer][...] = grad_weight
         return grad_x, buffers[layer], grad_bias
 
-    case = load_case(BUILTIN_CASES / "mazur-2-2-2-train.toml")
+    case = load_case(builtin("mazur-2-2-2-train"))
     result = run_case(case, REFERENCE.with_overrides({"dense_backward": reusing}), witnesses=False)
     assert "yours" not in result.first_wrong and not result.failures
 
@@ -82,7 +82,7 @@ def test_a_mistake_made_at_one_step_of_a_long_float32_run_is_found_at_that_step(
         calls[0] += 1
         return grad_x, grad_weight * (1 + 1e-3) if calls[0] == 2 * 230 + 2 else grad_weight, grad_bias
 
-    case = load_case(BUILTIN_CASES / "seed-student-train.toml").with_dtype("float32")
+    case = load_case(builtin("seed-student-train")).with_dtype("float32")
     result = run_case(case, REFERENCE.with_overrides({"dense_backward": wrong_once}), witnesses=False)
     first = result.first_wrong["yours"]
     assert (first.step, first.quantity, first.key) == (230, "grad", "layers.0.weight"), first.describe(case)
@@ -90,7 +90,7 @@ def test_a_mistake_made_at_one_step_of_a_long_float32_run_is_found_at_that_step(
 
 
 def test_the_reference_on_its_own_trajectory_is_measured_as_drift_and_never_judged() -> None:
-    case = load_case(BUILTIN_CASES / "seed-student-train.toml").with_dtype("float32")
+    case = load_case(builtin("seed-student-train")).with_dtype("float32")
     result = run_case(case, witnesses=False)
     assert result.agree, result.message()
     drift = result.drift["reference"]
@@ -101,7 +101,7 @@ def test_the_reference_on_its_own_trajectory_is_measured_as_drift_and_never_judg
 
 def test_published_numbers_are_checked_on_the_references_own_trajectory() -> None:
     """Mazur's error after 10,000 updates is published: the free-running reference reproduces it."""
-    case = load_case(BUILTIN_CASES / "mazur-2-2-2-eta-0.5-10000.toml")
+    case = load_case(builtin("mazur-2-2-2-eta-0.5-10000"))
     result = run_case(case, witnesses=False, recorded={})
     late = result.expectations[result.expectations["step"] == case.steps - 1]
     assert len(late) and late["ok"].all()

@@ -1,18 +1,17 @@
 """A deliberately wrong backward formula is caught, and located at the first number it spoils."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_both
+from conftest import run_both
 from helpers import compared
 
 import oracle
 import reference
-from cases import load_case
+from cases import builtin, load_case
 from reference.blocks import REFERENCE
 
-MAZUR = Path(__file__).resolve().parent.parent / "cases" / "mazur-2-2-2-eta-0.1.toml"
+MAZUR = builtin("mazur-2-2-2-eta-0.1")
 
 
 def sigmoid_derivative_on_pre_activation(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -55,7 +54,7 @@ def test_a_zero_gradient_amplified_by_adam_is_named_as_rounding_not_as_a_mistake
     parameter had such a gradient."""
     from cases import Step
     from report.verify.diagnose import rounding_amplified
-    case = load_case(ROOT / "cases" / "opt-adam.toml")
+    case = load_case(builtin("opt-adam"))
     grad = np.array([1e-16, 0.5, -0.25, 0.125])
     before = {"oracle": Step(np.arange(2), {("grad", "layers.0.bias"): grad}), "reference": Step(np.arange(2), {})}
     truth = np.array([0.1, 0.2, 0.3, 0.4])

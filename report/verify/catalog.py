@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 import reference
-from cases import BUILTIN_CASES, Case, Step, load_case
+from cases import Case, Step, builtin, load_case
 from reference.blocks import REFERENCE
 from reference.plugin import load_implementation
 from report.verify.comparison import Comparison
@@ -89,7 +89,7 @@ def diff(file: Path, names: list[str]) -> str:
 
 def check(entry: Entry, folder: Path = CATALOG) -> Checked:
     implementation = load_implementation(folder / entry.file)
-    case: Case = load_case(BUILTIN_CASES / f"{entry.case}.toml")
+    case: Case = load_case(builtin(entry.case))
     result = run_case(case, implementation.blocks, witnesses=False)
     first = result.first_wrong.get("yours")
     where = entry.first
