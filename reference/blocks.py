@@ -96,11 +96,14 @@ class Blocks:
         self.functions = functions
         self.owners = owners
         self.renew = renew
-        self.called: set[str] = set()  # the functions of yours called through this table (reference/network.py)
+        self.called: set[str] = set()  # the functions of yours called through this table (reference/guard.py)
+        self.watch = None  # told when your code starts and stops (enter(name), leave()): report/verify/parallel.py
 
     def tracked(self) -> "Blocks":
         """The same table with a fresh record of which of your functions get called (one per case)."""
-        return Blocks(self.functions, self.owners, self.renew)
+        copy = Blocks(self.functions, self.owners, self.renew)
+        copy.watch = self.watch
+        return copy
 
     @property
     def yours(self) -> list[str]:

@@ -1,7 +1,9 @@
 """The guard around every building block. A user's function is called on copies of its arguments;
-an exception it raises, or an array of the wrong shape it returns, becomes one line naming it
-(BlockError); which of its functions a case called is recorded (Blocks.called). A whole pass of
-yours (`forward_backward`) is checked field by field against `Pass`. NumPy only."""
+an exception it raises (sys.exit and KeyboardInterrupt included), or an array of the wrong shape it
+returns, becomes one line naming it (BlockError); which of its functions a case called is recorded
+(Blocks.called), and a watch, when one is set, is told when your code starts and stops (a run that
+watches it can then name a function that never returns). A whole pass of yours (`forward_backward`)
+is checked field by field against `Pass`. NumPy only."""
 
 from dataclasses import dataclass, field
 
@@ -54,12 +56,21 @@ def call(blocks: Blocks, name: str, *arguments, **options):
     if name not in blocks.owners or blocks.owners[name] == "reference":
         return function(*arguments, **options)
     blocks.called.add(name)
+    if blocks.watch is not None:
+        blocks.watch.enter(name)
     try:
         return function(*(a.copy() if isinstance(a, np.ndarray) else a for a in arguments), **options)
     except BlockError:
         raise
+    except SystemExit as error:  # your code's, never the run's: sys.exit() ends a case, not the run
+        raise BlockError(name, "yours", f"exited the process (sys.exit({error.code!r}))") from None
+    except KeyboardInterrupt:  # raised by your code itself: it runs where Ctrl-C is ignored (a watched worker)
+        raise BlockError(name, "yours", "raised KeyboardInterrupt") from None
     except Exception as error:
         raise BlockError(name, "yours", f"raised {type(error).__name__}: {error}") from error
+    finally:
+        if blocks.watch is not None:
+            blocks.watch.leave()
 
 
 def whole_pass(blocks: Blocks, case: Case, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> Pass:

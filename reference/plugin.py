@@ -25,8 +25,12 @@ class PluginError(Exception):
     """An implementation that cannot be used: one line per problem."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
+        self.source, self.problems = source, problems
         self.lines = [f"--impl {source}: {problem}" for problem in problems]
         super().__init__("; ".join(self.lines))
+
+    def __reduce__(self):  # sent back from the worker that imported your file
+        return (PluginError, (self.source, self.problems))
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ def import_module(source: str | Path | ModuleType) -> tuple[ModuleType, str]:
         return importlib.import_module(shown), shown
     except PluginError:
         raise
+    except SystemExit as error:
+        raise PluginError(shown, [f"exited the process while being imported (sys.exit({error.code!r}))"]) from None
+    except KeyboardInterrupt:
+        raise PluginError(shown, ["raised KeyboardInterrupt while being imported"]) from None
     except ModuleNotFoundError as error:
         raise PluginError(shown, [f"cannot import it: {error}"]) from None
     except SyntaxError as error:
@@ -117,3 +125,19 @@ def load_implementation(source: str | Path | ModuleType) -> Implementation:
     if problems:
         raise PluginError(shown, problems)
     return Implementation(shown, functions, helpers, renewable=isinstance(source, str | Path) and Path(source).is_file())
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a run needs to know of your implementation before it imports it anywhere but in the workers
+    that run it: where it is, its building blocks and its other functions, by name."""
+
+    source: str
+    functions: tuple[str, ...]
+    helpers: tuple[str, ...]
+
+
+def describe(source: str) -> Described:
+    """Load the implementation (raising PluginError) and say what it defines."""
+    implementation = load_implementation(source)
+    return Described(implementation.source, tuple(sorted(implementation.functions)), tuple(implementation.helpers))

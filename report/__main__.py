@@ -19,8 +19,9 @@ from pathlib import Path
 
 try:  # a Ctrl-C while these load (pandas, NumPy: a third of a second) is one line too; nothing is written yet
     from cases import BUILTIN_CASES, DTYPES, case_files, did_you_mean, load_cases
-    from reference.plugin import PluginError, load_implementation
+    from reference.plugin import PluginError
     from report import exits
+    from report.verify.guest import TIME_LIMIT
     from report.verify.parallel import default_jobs, start_forkserver
     from report.write.every_number import available as every_number_available
     from report.write.folder import DEFAULT_OUT, PARTIAL_OUT, OutputRefused, ReportFolder, check_out, write_error_log
@@ -65,6 +66,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                         help=f"cases run at a time, each in its own process (default: every core, here {default_jobs()}); "
                              "the report is the same whatever N")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="SECONDS",
+                        help=f"seconds your code (--impl) may run on one case, summed over its steps (default {TIME_LIMIT:g}); "
+                             "past it the case's yours is an error naming the function, and the run goes on")
     parser.add_argument("--every-number", action="store_true",
                         help="also write every compared number of every step, one Parquet file per case, to "
                              "every-number/ (details.csv keeps only the disagreeing ones of a large case); needs pyarrow")
@@ -76,6 +80,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     if unknown or not formats:
         parser.error(f"--format: expected a comma-separated list of {', '.join(FORMATS)}, got {arguments.format!r}")
     arguments.formats = formats
+    if not arguments.time_limit > 0:
+        parser.error(f"--time-limit: expected a number of seconds > 0, got {arguments.time_limit:g}")
     if arguments.jobs < 1:
         parser.error(f"--jobs: expected a whole number of at least 1, got {arguments.jobs}")
     return arguments
@@ -103,10 +109,13 @@ def select(arguments: argparse.Namespace):
     return cases, errors, paths
 
 
-def load(source: str):
-    """The user's implementation, or InvalidInput with one line per problem."""
+def load(source: str, limit: float):
+    """What your implementation defines, found in a watched worker (report/verify/guest.py), or
+    InvalidInput with one line per problem."""
+    from report.verify.guest import probe
+
     try:
-        return load_implementation(source)
+        return probe(source, limit)
     except PluginError as error:
         raise InvalidInput(*error.lines) from None
 
@@ -119,13 +128,13 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.every_number and not every_number_available():
         raise InvalidInput("--every-number writes Parquet files through pyarrow, which is not installed: "
                            "pip install pyarrow (or the project's [parquet] extra)")
-    implementation = load(arguments.impl) if arguments.impl else None
     cases, errors, paths = select(arguments)
     out = arguments.out if arguments.out is not None else default_out(arguments)
     inputs = case_files(paths)[0] + [case.data_file for case in cases if case.data_file is not None]
     check_out(out, inputs, protected=PROJECT_FOLDERS)
-    if min(arguments.jobs, len(cases)) > 1:
+    if min(arguments.jobs, len(cases)) > 1 or arguments.impl:
         start_forkserver(also=("report.write.output",))  # the workers write each case's page
+    implementation = load(arguments.impl, arguments.time_limit) if arguments.impl else None
     from report.verify.catalog import check_all
     from report.verify.tables import exercised_by, exit_code, run_cases
     from report.verify.tolerances import PUBLISHED_ULPS
@@ -135,8 +144,9 @@ def run(arguments: argparse.Namespace) -> int:
                             detail_columns(witnesses=True, implementation=implementation is not None),
                             every_number=arguments.every_number)
         whole = not (arguments.paths or arguments.only or arguments.impl or arguments.dtype)
-        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True, implementation=implementation,
-                           jobs=arguments.jobs, writer=writer, blind_spots=whole)
+        tables = run_cases(cases, errors, dtype=arguments.dtype, progress=True,
+                           implementation=None if implementation is None else implementation.source, jobs=arguments.jobs,
+                           writer=writer, blind_spots=whole, time_limit=arguments.time_limit)
         catalog = check_all(jobs=arguments.jobs) if whole else None
         write_report(tables, folder, arguments.formats, arguments.digits, catalog, writer)
         folder.commit()

@@ -46,5 +46,18 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     cases, errors = load_cases([Path(folder)])
     if errors:
         raise pytest.UsageError("\n".join(line for error in errors for line in error.lines()))
-    items.extend(ImplementationItem.from_parent(session, name=f"your_implementation[{case.name}]", case=case, impl=impl)
-                 for case in cases if isinstance(case, Case))  # graph cases have no building blocks to replace
+    # --impl checks your code, nothing else: the project's own tests (if collected, from its folder) are left out
+    config.hook.pytest_deselected(items=list(items))
+    items[:] = [ImplementationItem.from_parent(session, name=f"test_yours[{case.name}]", case=case, impl=impl)
+                for case in cases if isinstance(case, Case)]  # graph cases have no building blocks to replace
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Each failing case's first line in full (pytest's short summary cuts it to the terminal's width)."""
+    if not config.getoption("impl", None):
+        return
+    failed = [report for report in terminalreporter.stats.get("failed", []) if "test_yours[" in report.nodeid]
+    if failed:
+        terminalreporter.section("your implementation: each failing case, in full")
+        for report in failed:
+            terminalreporter.line(str(report.longrepr).splitlines()[0])

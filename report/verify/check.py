@@ -14,7 +14,10 @@ from types import ModuleType
 
 from cases import BUILTIN_CASES, Case, load_case, load_cases
 from reference.plugin import Implementation, PluginError, load_implementation
-from report.verify.run import run_case
+from report.verify.guest import TIME_LIMIT, probe
+from report.verify.parallel import Lost, run_watched
+from report.verify.run import CaseResult, run_case
+from report.verify.tables import blocks_of
 
 
 class NotExercised(AssertionError):
@@ -34,22 +37,30 @@ def resolve_case(case: str | Path | Case) -> Case:
     return found[str(case)]
 
 
-def assert_matches_torch(impl: str | Path | ModuleType | Implementation, case: str | Path | Case) -> None:
-    """Your building blocks on one case, every step, against torch; an AssertionError otherwise."""
-    try:
-        implementation = impl if isinstance(impl, Implementation) else load_implementation(impl)
-    except PluginError as error:
-        raise AssertionError("\n".join(error.lines)) from None
+def assert_matches_torch(impl: str | Path | ModuleType | Implementation, case: str | Path | Case,
+                         time_limit: float = TIME_LIMIT) -> None:
+    """Your building blocks on one case, every step, against torch; an AssertionError otherwise. Your
+    file is imported and run in a worker process this one watches (report/verify/guest.py): one that
+    exits, crashes or runs past `time_limit` seconds fails with one line saying so."""
     case = resolve_case(case)
     if not isinstance(case, Case):
         raise AssertionError(f"{case.name} is a graph case: it has no building blocks of yours to check")
-    result = run_case(case, implementation.blocks, witnesses=False, only_yours=True)
+    try:
+        if isinstance(impl, str | Path) and Path(impl).is_file():
+            functions = probe(str(impl), time_limit).functions
+            result = checked_in_a_worker(str(impl), case, time_limit)
+        else:
+            implementation = impl if isinstance(impl, Implementation) else load_implementation(impl)
+            functions = tuple(implementation.functions)
+            result = run_case(case, implementation.blocks, witnesses=False, only_yours=True)
+    except PluginError as error:
+        raise AssertionError("\n".join(error.lines)) from None
     if "yours" in result.failures:
-        raise AssertionError(f"{case.name}: yours {result.failures['yours']}")
+        raise AssertionError(result.failures["yours"])
     if "yours" in result.first_wrong:
         raise AssertionError(result.first_wrong["yours"].describe(case))
     if not result.exercised:
-        raise NotExercised(f"{case.name} calls none of your functions ({', '.join(sorted(implementation.functions))}): "
+        raise NotExercised(f"{case.name} calls none of your functions ({', '.join(sorted(functions))}): "
                            "nothing of yours was checked")
     table = result.expectations
     if len(table) and "yours_ok" in table:
@@ -58,3 +69,19 @@ def assert_matches_torch(impl: str | Path | ModuleType | Implementation, case: s
             row = wrong.iloc[0]
             raise AssertionError(f"{case.name}: published {row['name']} at step {row['step']} = {row['published']!r}, "
                                  f"yours {row['yours']!r} (tolerance {row['tolerance']!r})")
+
+
+def checked_in_a_worker(source: str, case: Case, time_limit: float) -> CaseResult:
+    """run_case on your file's blocks in a watched worker; what your code did there, if it ended the
+    worker or ran too long, in `failures["yours"]`."""
+    (result,) = run_watched(check_one, [(source, case)], 1, limit=lambda task: time_limit)
+    if isinstance(result, Lost):
+        where = f" at step {result.step}" if result.step >= 0 else ""
+        who = f"your {result.function}" if result.function else "the worker running your code"
+        return CaseResult.lost(case, f"{who} {result.why} on {case.name}{where}")
+    return result
+
+
+def check_one(task: tuple[str, Case]) -> CaseResult:
+    source, case = task
+    return run_case(case, blocks_of(source), witnesses=False, only_yours=True)

@@ -11,11 +11,14 @@ Ctrl-C and SIGTERM are the parent's to handle: workers ignore them and are termi
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.forkserver
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 Task = TypeVar("Task")
@@ -70,6 +73,146 @@ def _start_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     one_thread()
+
+
+class Watch:
+    """What a worker tells the run about your code, in memory both processes see: the function of yours
+    it is in (empty outside your code), since when, at which step, and how long your code has run in
+    all. A function that never returns, or that ends the process, is then named by the run."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("forkserver")
+        self.name = context.RawArray("c", 96)
+        self.step = context.RawValue("q", -1)
+        self.started = context.RawValue("d", 0.0)  # time.monotonic() when the current call began; 0 outside
+        self.spent = context.RawValue("d", 0.0)  # seconds in your code before the current call
+
+    def enter(self, name: str) -> None:
+        self.name.value = name.encode()[:95]
+        self.started.value = time.monotonic()
+
+    def leave(self) -> None:
+        self.spent.value += time.monotonic() - self.started.value
+        self.started.value = 0.0
+
+    def at(self, step: int) -> None:
+        self.step.value = step
+
+    def used(self) -> float:
+        """Seconds your code has run so far, the current call included."""
+        running = time.monotonic() - self.started.value if self.started.value else 0.0
+        return self.spent.value + running
+
+    @property
+    def function(self) -> str:
+        return self.name.value.decode() if self.started.value else ""
+
+
+@dataclass
+class Lost:
+    """A task whose worker ended without a result, or ran past its time limit: why, in words, and where."""
+
+    position: int
+    task: object
+    why: str  # "ended its process (exit code 0)", "ran past the time limit of 60 s", …
+    function: str  # the function of yours it was in, "" if none
+    step: int  # the step it was at, −1 before the first
+
+
+WATCHED: Watch | None = None  # the watch of the task this worker runs (None outside a watched worker)
+
+
+def _watched(function: Callable, task: object, connection, watch: Watch) -> None:
+    """A watched worker's whole life: one task, its result sent back, nothing else."""
+    global WATCHED
+    _start_worker()
+    WATCHED = watch
+    try:
+        result = function(task)
+    except BaseException as error:  # noqa: BLE001 — sent to the run, which decides what it means
+        result = error
+    try:
+        connection.send(result)
+    finally:
+        connection.close()
+
+
+def ended(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "was stopped"
+    if exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        why = {"SIGKILL": " (killed: out of memory?)", "SIGSEGV": " (a crash)", "SIGABRT": " (an abort)"}.get(name, "")
+        return f"ended its process by {name}{why}"
+    return f"ended its process (exit code {exitcode}: os._exit or sys.exit outside a building block)"
+
+
+def run_watched(function: Callable[[Task], Result], tasks: Sequence[Task], jobs: int,
+                cost: Callable[[Task], float] = lambda task: 0.0,
+                limit: Callable[[Task], float | None] = lambda task: None,
+                wall: float | None = None) -> Iterator[Result | Lost]:
+    """function(task) for every task, each in a process of its own the run watches, `jobs` at a time,
+    yielded in the tasks' order. A process that ends without its result, whose task's code of yours
+    runs longer than `limit(task)` seconds, or that runs longer than `wall` seconds in all (it is then
+    killed), gives a `Lost` in its place."""
+    start_forkserver()
+    context = multiprocessing.get_context("forkserver")
+    order = sorted(range(len(tasks)), key=lambda i: -cost(tasks[i]))
+    running: dict[int, tuple] = {}  # position -> (process, connection, watch)
+    waiting: dict[int, object] = {}
+    following = 0
+    try:
+        while order or running:
+            while order and len(running) < max(1, jobs):
+                position = order.pop(0)
+                receive, send = context.Pipe(duplex=False)
+                watch = Watch()
+                process = context.Process(target=_watched, args=(function, tasks[position], send, watch), daemon=True)
+                with signals_held():
+                    process.start()
+                send.close()
+                running[position] = (process, receive, watch, time.monotonic())
+            ready = multiprocessing.connection.wait(
+                [item for process, receive, *_ in running.values() for item in (receive, process.sentinel)], timeout=0.2)
+            for position, (process, receive, watch, began) in list(running.items()):
+                outcome = None
+                if receive in ready or process.sentinel in ready:
+                    try:
+                        outcome = receive.recv() if receive.poll() else None
+                    except (EOFError, OSError):
+                        outcome = None
+                    if outcome is None:
+                        process.join(1)
+                        outcome = Lost(position, tasks[position], ended(process.exitcode), watch.function,
+                                       watch.step.value)
+                elif (seconds := limit(tasks[position])) is not None and watch.used() > seconds:
+                    function_name, step = watch.function or watch.name.value.decode(), watch.step.value
+                    process.kill()
+                    outcome = Lost(position, tasks[position], f"ran past the time limit of {seconds:g} s for your code",
+                                   function_name, step)
+                elif wall is not None and time.monotonic() - began > wall:
+                    process.kill()
+                    outcome = Lost(position, tasks[position], f"did not finish within {wall:g} s", watch.function,
+                                   watch.step.value)
+                if outcome is None:
+                    continue
+                receive.close()
+                process.join(5)
+                del running[position]
+                if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                    outcome = Lost(position, tasks[position], f"ended its process ({type(outcome).__name__})",
+                                   watch.function, watch.step.value)
+                if isinstance(outcome, Exception):
+                    raise outcome
+                waiting[position] = outcome
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
+    finally:
+        for process, receive, *_ in running.values():
+            process.kill()
+            process.join(5)
+            receive.close()
 
 
 def _call(packed: tuple[Callable, int, object]) -> tuple[int, object]:

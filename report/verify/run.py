@@ -23,6 +23,7 @@ at a time: your code may change an array it handed back (a buffer it reuses), so
 compared before the next one runs.
 """
 
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -86,6 +87,14 @@ class CaseResult:
     exercised: list[str] | None = None  # with your implementation: your functions this case called
     blind: list = field(default_factory=list)  # report.verify.catalog.BlindSpot: mistakes in those this case cannot see
 
+    @classmethod
+    def lost(cls, case: Case, why: str) -> "CaseResult":
+        """What is left of a case whose worker your code ended or stopped: that, and no numbers."""
+        empty = pd.DataFrame()
+        return cls(case=case, witnesses=["yours"], details=empty, arrays=empty,
+                   expectations=published.table([], with_yours=True), finite_differences=empty, first_wrong={},
+                   kept={}, losses={}, seconds={}, full_table=True, compared=0, failures={"yours": why}, exercised=[])
+
     def witness_agrees(self, witness: str) -> bool:
         return witness not in self.failures and self.disagreeing.get(witness, 0) == 0
 
@@ -124,7 +133,7 @@ class CaseResult:
 
     def message(self, limit: int = 3) -> str:
         """What disagrees, first: each witness's first wrong number, then published numbers."""
-        parts = [f"{name}: {why}" for name, why in self.failures.items()]
+        parts = [why if why.startswith("your ") else f"{name}: {why}" for name, why in self.failures.items()]
         for name in self.witnesses:
             if name in self.first_wrong:
                 parts.append(self.first_wrong[name].describe(self.case))
@@ -190,6 +199,19 @@ def in_blocks(engines: dict[str, Iterator[Step]], last: int, seconds: dict[str, 
         yield produced
 
 
+def watched(engine: Iterator[Step], watch) -> Iterator[Step]:
+    """The engine's steps; the watch (when there is one) told which step each is, so that your code's
+    failure can be named with it (report/verify/parallel.py)."""
+    for t in itertools.count():
+        if watch is not None:
+            watch.at(t)
+        try:
+            step = next(engine)
+        except StopIteration:
+            return
+        yield step
+
+
 class Anchors:
     """torch's recording of each step, for the witnesses that start every step from it."""
 
@@ -225,6 +247,7 @@ def own_trajectories(case: Case | GraphCase, witnesses: list[str], implementatio
     chosen = {"reference": REFERENCE} if "reference" in witnesses else {}
     if "yours" in witnesses and implementation is not None and implementation.renew is not None:
         chosen["yours"] = implementation.renew()
+        chosen["yours"].watch = implementation.watch
     return chosen
 
 
@@ -254,13 +277,13 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     if witnesses and not only_yours and not graph:
         engines["tape"] = reference.steps(case, mode="tape", anchor=anchors)
     if implementation is not None and not graph:
-        engines["yours"] = reference.steps(case, blocks=implementation, anchor=anchors)
+        engines["yours"] = watched(reference.steps(case, blocks=implementation, anchor=anchors), implementation.watch)
     for name, steps in (recorded or {}).items():
         engines[name] = anchors.follow(iter(steps)) if name == "oracle" else iter(steps)
     names = [name for name in engines if name != "oracle"]
     trajectories = own_trajectories(case, names, implementation)
     for name, blocks in trajectories.items():
-        engines[FREE + name] = reference.steps(case, blocks=blocks)
+        engines[FREE + name] = watched(reference.steps(case, blocks=blocks), blocks.watch)
     drift: dict[str, Drift] = {}
     arbiter = Float64Arbiter(case, anchors) if case.dtype != "float64" else None
     comparison = Comparison(case, names, full_table=full_table, every_number=every_number, arbiter=arbiter)
@@ -286,9 +309,10 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
             error = recording
             if name in ("oracle", "reference", FREE + "reference"):
                 raise EngineFailure(case, name.removeprefix(FREE), error) from error
-            where = "on its own trajectory, " if name.startswith(FREE) else ""
-            failures[name.removeprefix(FREE)] = f"{where}stopped at step {t}: {type(error).__name__}: {error}" \
-                if not isinstance(error, reference.BlockError) else f"{where}stopped at step {t}: {error}"
+            trajectory = " (on its own trajectory)" if name.startswith(FREE) else ""
+            failures.setdefault(name.removeprefix(FREE), f"{error} on {case.name} at step {t}{trajectory}"
+                                if isinstance(error, reference.BlockError) else
+                                f"stopped at step {t}{trajectory}: {type(error).__name__}: {error}")
         comparison.add(t, step["oracle"], {name: step.get(name) for name in names})
         anchors.forget(t - 1)
         own = dict(step)  # each engine's own trajectory: published numbers, losses and pages

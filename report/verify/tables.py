@@ -1,6 +1,7 @@
 """Run many cases and gather their results into the report's tables (for the command line,
 notebooks and tests): `report.compare("cases/")` returns a `Tables`."""
 
+import dataclasses
 import sys
 import time
 from collections.abc import Iterable
@@ -16,10 +17,11 @@ from cases import BUILTIN_CASES, Case, CaseError, load_cases
 from reference.blocks import Blocks
 from reference.plugin import Implementation, load_implementation
 from report import exits
+from report.verify import parallel
 from report.verify.comparison import ARRAY_COLUMNS, DETAIL_COLUMNS
 from report.verify.differences import FD_COLUMNS
 from report.verify.expectations import EXPECTATION_COLUMNS
-from report.verify.parallel import run_all
+from report.verify.parallel import Lost, run_all, run_watched
 from report.verify.run import NOT_EXERCISED, CaseResult, EngineFailure, run_case
 
 
@@ -140,15 +142,19 @@ class Settings:
     total: int = 0
     writer: Writer | None = None  # writes each case's page and table rows as soon as it is run
     blind_spots: bool = False  # look for the catalog's mistakes each case cannot see (the whole report does)
+    time_limit: float | None = None  # seconds of your code per case (a watched worker), None: no limit
 
 
 _loaded: dict[str, Blocks] = {}
 
 
 def blocks_of(implementation: "str | Blocks | None") -> Blocks | None:
+    """Your building blocks: loaded from their file (in a watched worker, one case per process, so a
+    case starts from a fresh import; the watch is told when your code runs), or as given."""
     if isinstance(implementation, str):
         if implementation not in _loaded:
             _loaded[implementation] = load_implementation(implementation).blocks
+            _loaded[implementation].watch = parallel.WATCHED
         return _loaded[implementation]
     return implementation
 
@@ -191,21 +197,50 @@ def _run_task(task: tuple) -> "CaseResult | EngineFailure":
 
 def run_cases(cases: list[Case], errors: list[CaseError], dtype: str | None = None, progress: bool = False,
               witnesses: bool = True, implementation: "Implementation | Blocks | str | None" = None,
-              jobs: int = 1, writer: Writer | None = None, blind_spots: bool = False) -> Tables:
+              jobs: int = 1, writer: Writer | None = None, blind_spots: bool = False,
+              time_limit: float | None = None) -> Tables:
     """Run loaded cases, `jobs` at a time in worker processes (1: in this one); `errors` (invalid
     files) are listed in the summary beside them. A `writer` writes each case's page as it finishes."""
-    if isinstance(implementation, Implementation):
-        implementation = implementation.source if isinstance(implementation.source, str) and jobs > 1 \
-            else implementation.blocks
+    if isinstance(implementation, Implementation):  # a file is imported again in each worker; a module is used here
+        implementation = implementation.source if implementation.renewable else implementation.blocks
     if isinstance(implementation, Blocks):
         jobs = 1  # functions of a module loaded from a file cannot be sent to another process
     if dtype is not None:
         cases = [case.with_dtype(dtype) for case in cases]
-    settings = Settings(witnesses, implementation, progress, len(cases), writer, blind_spots)
+    settings = Settings(witnesses, implementation, progress, len(cases), writer, blind_spots, time_limit)
+    tasks = [(settings, i, case) for i, case in enumerate(cases)]
+    if isinstance(implementation, str):  # your code: each case in a process the run watches
+        outcomes = list(run_watched(_run_task, tasks, jobs, cost, limit=lambda task: task[0].time_limit))
+        outcomes = rerun_lost(outcomes, jobs)
+    else:
+        outcomes = list(run_all(_run_task, tasks, jobs, cost))
     results, failures = [], []
-    for outcome in run_all(_run_task, [(settings, i, case) for i, case in enumerate(cases)], jobs, cost):
+    for outcome in outcomes:
         (failures if isinstance(outcome, EngineFailure) else results).append(outcome)
     return gather(results, failures, errors)
+
+
+def rerun_lost(outcomes: list, jobs: int) -> list:
+    """Each case whose worker ended or ran past its time limit, run again without your code, so that the
+    reference's verdict stands beside yours: error, with one line saying what your code did where."""
+    lost = [outcome for outcome in outcomes if isinstance(outcome, Lost)]
+    if not lost:
+        return outcomes
+    again = [(dataclasses.replace(settings, implementation=None), position, case)
+             for settings, position, case in (item.task for item in lost)]
+    for item, result in zip(lost, run_watched(_run_task, again, jobs, cost), strict=True):
+        case = item.task[2]
+        if isinstance(result, Lost):  # not your code: the case itself ended its worker (memory, say)
+            outcomes[item.position] = EngineFailure(case, "reference", f"the run of this case {result.why}")
+            continue
+        where = f" at step {item.step}" if item.step >= 0 else ""
+        who = f"your {item.function}" if item.function else "the worker running your code"
+        limit = " (--time-limit to change it)" if "time limit" in item.why else ""
+        result.failures["yours"] = f"{who} {item.why}{limit} on {case.name}{where}"
+        result.exercised = [item.function] if item.function else []
+        result.summary = summary_row(result)
+        outcomes[item.position] = result
+    return outcomes
 
 
 def gather(results: list[CaseResult], failures: list[EngineFailure], errors: list[CaseError]) -> Tables:
@@ -227,21 +262,29 @@ def gather(results: list[CaseResult], failures: list[EngineFailure], errors: lis
 
 def compare(*paths: str | Path, dtype: str | None = None, only: Iterable[str] = (), progress: bool = False,
             witnesses: bool = True, impl: "str | Path | ModuleType | Implementation | None" = None,
-            jobs: int = 1) -> Tables:
+            jobs: int = 1, time_limit: float | None = None) -> Tables:
     """Run every case under `paths` (default: the built-in cases) and return the tables.
 
     `dtype` runs every case in that precision; `only` keeps the cases with those names;
     `witnesses` adds the reference's tape and finite differences; `impl` (a file, a module name
-    or a module) adds your building blocks as a third engine (reference/plugin.py); `jobs` runs
+    or a module) adds your building blocks as a third engine (reference/plugin.py; a file is imported
+    and run only in watched worker processes, `time_limit` seconds of your code per case); `jobs` runs
     that many cases at a time in worker processes (report/verify/parallel.py). Invalid
     files appear in the summary with verdict `invalid`; the valid ones still run.
     """
     cases, errors = load_cases(paths or (BUILTIN_CASES,))
     if only:
         cases = [case for case in cases if case.name in set(only)]
-    implementation = impl if impl is None or isinstance(impl, Implementation) else load_implementation(impl)
+    if isinstance(impl, str | Path) and Path(impl).is_file():  # imported only in watched workers
+        from report.verify.guest import TIME_LIMIT, probe
+
+        implementation = probe(str(impl)).source
+        limit = TIME_LIMIT if time_limit is None else time_limit
+    else:
+        implementation = impl if impl is None or isinstance(impl, Implementation) else load_implementation(impl)
+        limit = time_limit
     return run_cases(cases, errors, dtype=dtype, progress=progress, witnesses=witnesses, implementation=implementation,
-                     jobs=jobs)
+                     jobs=jobs, time_limit=limit)
 
 
 def exit_code(tables: Tables) -> int:
