@@ -5,11 +5,13 @@ Exit codes: 0 every case agrees and reproduces its published numbers (with --imp
 called a function of yours agrees); 1 some case disagrees or a published number is not reproduced;
 2 invalid input (a case file, an unknown --only name, no case found, an unusable --impl) or a refused
 --out; 3 an internal error (traceback in a log file); 4 with --impl, no case called any of your
-functions: nothing of yours was checked; 130 interrupted (Ctrl-C or SIGTERM: temporary files
-removed, the previous report intact).
+functions: nothing of yours was checked; 5 the report could not be written (a full disk, no
+permission, a read-only folder: one line, the previous report intact); 130 interrupted (Ctrl-C or
+SIGTERM: temporary files removed, the previous report intact). report/exits.py holds them.
 """
 
 import argparse
+import errno
 import signal
 import sys
 import tempfile
@@ -36,6 +38,9 @@ except KeyboardInterrupt:
 
 PROJECT_FOLDERS = [Path(__file__).resolve().parent.parent / name for name in ("cases", "reference", "oracle", "report")]
 EXIT_CODES = exits.SUMMARY
+
+
+CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}  # a folder that takes no more
 
 
 class InvalidInput(Exception):
@@ -207,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"invalid: {line}", file=sys.stderr)
         return exits.INVALID
     except Exception as error:  # a bug of this tool: one line here, the traceback in a file
+        if isinstance(error, OSError) and error.errno in CANNOT_WRITE:  # the disk, not a bug: the old report stands
+            where = f"{error.filename}: " if error.filename else ""
+            print(f"cannot write the report: {where}{error.strerror}; {out} is as it was, nothing was added to it",
+                  file=sys.stderr)
+            return exits.CANNOT_WRITE
         log = write_error_log(out, traceback.format_exc(), PROJECT_FOLDERS) or _temporary_log(traceback.format_exc())
         print(f"internal error: {type(error).__name__}: {error} (traceback in {log})", file=sys.stderr)
         return exits.INTERNAL

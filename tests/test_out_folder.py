@@ -2,6 +2,7 @@
 refused before any case runs; a report is swapped in whole; interruptions leave the old one."""
 
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from typing import TypeVar
 import pytest
 
 from cases import builtin
+from report import exits
 from report.__main__ import PROJECT_FOLDERS, main
 from report.write import folder as folder_module
 from report.write import output as write
@@ -314,3 +316,82 @@ def test_an_unreadable_folder_is_invalid_input(tmp_path: Path) -> None:
         assert main([str(locked), "--out", str(tmp_path / "out")]) == 2
     finally:
         locked.chmod(0o755)
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+def test_a_run_killed_while_its_workers_write_leaves_nothing_after_the_next_run(tmp_path: Path) -> None:
+    """SIGKILL while workers write case pages into the staging folder, then at once another run on the
+    same --out. The killed run's workers die with its worker server: were they to finish their cases
+    (Mazur's 10,000 steps take seconds more), they would write into the staging folder after the next
+    run removed it, and leave files no marker lists. Only the new report is left."""
+    out = tmp_path / "R"
+    process = subprocess.Popen([sys.executable, "-m", "report", "--only", "mazur-2-2-2-eta-0.5-10000", "layers-cnn-train",
+                                "act-relu", "--jobs", "2", "--out", str(out)], cwd=ROOT, stderr=subprocess.DEVNULL)
+    try:
+        server = wait_for(process, "the run started its worker server", lambda: forkserver_of(process.pid))
+        wait_for(process, "a worker wrote a case page into the staging folder",
+                 lambda: any(tmp_path.glob(".R.staging-*/cases/*.md")))
+        workers = children_of(server)
+    finally:
+        process.kill()
+        process.wait()
+    assert main(["--only", "act-relu", "--out", str(out)]) == 0
+    pause = threading.Event()
+    deadline = time.monotonic() + 120
+    while any(process_state(pid) not in ("", "Z") for pid in [server, *workers]):
+        assert time.monotonic() < deadline, "the killed run's workers went on running"
+        pause.wait(0.01)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["R"]
+    assert not (out / "cases" / "mazur-2-2-2-eta-0.5-10000.md").exists()
+
+
+def test_a_full_disk_is_one_line_and_the_previous_report_stands(case_file: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Simulated: the writer meets ENOSPC (the real thing on a tmpfs is the next test)."""
+    out = tmp_path / "out"
+    assert main([str(case_file), "--out", str(out)]) == 0
+    before = snapshot(out)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out.parent / ".out.staging-x" / "summary.md"))
+
+    monkeypatch.setattr(write, "summary_markdown", full)
+    assert main([str(case_file), "--out", str(out)]) == exits.CANNOT_WRITE
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-cases", "out"]
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith("cannot write the report: ") and "No space left on device" in lines[-1]
+    assert "internal error" not in "".join(lines)
+
+
+def test_a_full_tmpfs_is_one_line_and_the_previous_report_stands(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (the simulated ENOSPC above still runs)")
+    try:
+        out = disk / "out"
+        small = ["--format", "csv,md", "--jobs", "1"]
+        assert main(["--only", "seed-linear-60x", "--out", str(out), *small]) == 0
+        before = snapshot(out)
+        done = subprocess.run([sys.executable, "-m", "report", "--only", "layers-cnn-train", "mazur-2-2-2-train",
+                               "--out", str(out), "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == exits.CANNOT_WRITE, done.stdout + done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert lines[-1].startswith("cannot write the report: ") and "No space left on device" in lines[-1], done.stderr
+        assert "Traceback" not in done.stderr
+        assert snapshot(out) == before
+        assert sorted(p.name for p in disk.iterdir()) == ["out"]  # no staging folder, no lock left
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

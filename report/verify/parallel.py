@@ -14,6 +14,7 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
 import os
+import select
 import signal
 import threading
 import time
@@ -69,10 +70,38 @@ def signals_held() -> Iterator[None]:
             signal.raise_signal(arrived[0])  # now handled as it would have been when it came
 
 
-def _start_worker() -> None:
+def _start_worker(run: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    end_with(run)
     one_thread()
+
+
+def end_with(run: int) -> None:
+    """This worker ends as soon as process `run` (the run that asked for it) ends — even by SIGKILL. The
+    worker's parent is the server it was forked from, which outlives the run while any worker does, so
+    a worker of a killed run would finish its case and write into a staging folder the next run has
+    already removed, leaving files no marker lists. A thread waits on the run's process (pidfd_open)."""
+    def wait() -> None:
+        try:
+            descriptor = os.pidfd_open(run)
+        except (AttributeError, OSError):  # not Linux ≥ 5.3 (or the run has already ended): look twice a second
+            while alive(run):
+                threading.Event().wait(0.5)
+        else:
+            select.select([descriptor], [], [])
+        os._exit(1)
+    threading.Thread(target=wait, name="ends with the run", daemon=True).start()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Watch:
@@ -122,10 +151,10 @@ class Lost:
 WATCHED: Watch | None = None  # the watch of the task this worker runs (None outside a watched worker)
 
 
-def _watched(function: Callable, task: object, connection, watch: Watch) -> None:
+def _watched(function: Callable, task: object, connection, watch: Watch, run: int) -> None:
     """A watched worker's whole life: one task, its result sent back, nothing else."""
     global WATCHED
-    _start_worker()
+    _start_worker(run)
     WATCHED = watch
     try:
         result = function(task)
@@ -167,7 +196,8 @@ def run_watched(function: Callable[[Task], Result], tasks: Sequence[Task], jobs:
                 position = order.pop(0)
                 receive, send = context.Pipe(duplex=False)
                 watch = Watch()
-                process = context.Process(target=_watched, args=(function, tasks[position], send, watch), daemon=True)
+                process = context.Process(target=_watched, args=(function, tasks[position], send, watch, os.getpid()),
+                                          daemon=True)
                 with signals_held():
                     process.start()
                 send.close()
@@ -243,7 +273,7 @@ def run_all(function: Callable[[Task], Result], tasks: Sequence[Task], jobs: int
     pool = None
     try:
         with signals_held():
-            pool = multiprocessing.get_context("forkserver").Pool(jobs, initializer=_start_worker)
+            pool = multiprocessing.get_context("forkserver").Pool(jobs, initializer=_start_worker, initargs=(os.getpid(),))
         waiting: dict[int, object] = {}
         following = 0
         for position, result in pool.imap_unordered(_call, [(function, i, tasks[i]) for i in order]):

@@ -14,12 +14,12 @@ folder while the first is running. Staging folders left by a killed run are remo
 run, since they carry the marker too.
 """
 
+import contextlib
 import ctypes
 import errno
 import fcntl
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -146,6 +146,20 @@ def remove_report(folder: Path) -> None:
         pass
 
 
+def remove_staging(folder: Path) -> None:
+    """Remove a staging folder of this tool's (its marker says so) with everything in it, the marker last:
+    a removal cut short leaves a folder the next run still recognises as its own and removes."""
+    for root, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            if Path(root) != folder or name != MARKER:
+                (Path(root) / name).unlink()
+        for name in dirs:
+            path = Path(root) / name
+            path.unlink() if path.is_symlink() else path.rmdir()
+    (folder / MARKER).unlink(missing_ok=True)
+    folder.rmdir()
+
+
 class ReportFolder:
     """Write a report into a staging folder, then swap it into place at `out`.
 
@@ -201,11 +215,16 @@ class ReportFolder:
         """Staging folders of earlier runs on this --out that were killed (we hold the lock)."""
         prefix = STAGING.format(name=self.out.name)
         for path in self.out.parent.glob(prefix + "*"):
-            if path.is_dir() and not path.is_symlink() and _marker(path) is not None:
-                if _marker(path).get("state") == "staging":
-                    shutil.rmtree(path)
-                else:
-                    remove_report(path)
+            if not path.is_dir() or path.is_symlink():
+                continue
+            marker = _marker(path)
+            if marker is None:  # killed before it wrote its marker: ours only if still empty (rmdir refuses otherwise)
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+            elif marker.get("state") == "staging":
+                remove_staging(path)
+            else:
+                remove_report(path)
 
     def __enter__(self) -> "ReportFolder":
         self._acquire()
@@ -264,7 +283,7 @@ class ReportFolder:
     def __exit__(self, *exc) -> None:
         try:
             if self.staging is not None and self.staging.exists():
-                shutil.rmtree(self.staging)
+                remove_staging(self.staging)
         finally:
             self._release()
 
