@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from cases import limits as size_limits
 from cases.case import Expect, format_index
 from cases.errors import Invalid, one_of
 from cases.fields import Fields, is_number, shape_text
@@ -98,14 +99,14 @@ def is_graph(raw: dict[str, Any]) -> bool:
     return "graph" in raw
 
 
-def read_graph(fields: Fields, raw: dict[str, Any], dtype: str) -> dict[str, Any]:
+def read_graph(fields: Fields, raw: dict[str, Any], dtype: str, limits: dict[str, int]) -> dict[str, Any]:
     """The [graph] and [training] sections as GraphCase fields (every problem recorded in `fields`)."""
     graph = fields.table(raw, "graph", "graph")
     fields.keys(graph, "graph", GRAPH_KEYS)
     inputs = fields.part(read_inputs, fields, graph)
     values, trainable = inputs if inputs else ({}, frozenset())
     shapes = {name: value.shape for name, value in values.items()}
-    nodes = read_nodes(fields, graph, shapes)
+    nodes = read_nodes(fields, graph, shapes, limits)
     output = fields.part(read_output, fields, graph, shapes)
     gradient = fields.part(read_gradient, fields, graph, output, shapes) if output else None
     differentiable = set(trainable)
@@ -149,11 +150,13 @@ def read_inputs(fields: Fields, graph: dict[str, Any]) -> tuple[dict[str, np.nda
     return values, frozenset(trainable)
 
 
-def read_nodes(fields: Fields, graph: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> list[Node]:
+def read_nodes(fields: Fields, graph: dict[str, Any], shapes: dict[str, tuple[int, ...]], limits: dict[str, int]
+               ) -> list[Node]:
     entries = graph.get("nodes", [])
     if not isinstance(entries, list) or not entries:
         fields.note("graph.nodes", "expected [[graph.nodes]] tables, each with name, op and args")
         return []
+    size_limits.check(limits, "nodes", len(entries), "graph.nodes")
     nodes = []
     for i, entry in enumerate(entries):
         node = fields.part(read_node, fields, entry, f"graph.nodes[{i}]", shapes)

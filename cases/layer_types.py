@@ -43,6 +43,36 @@ class Plan:
 Planner = Callable[[Fields, dict[str, Any], tuple[int, ...], str], Plan]
 
 
+def pointwise_work(in_shape: tuple[int, ...], out_shape: tuple[int, ...], arrays: dict[str, tuple[int, ...]]
+                   ) -> tuple[int, int]:
+    """(multiply-adds, numbers held) of one sample's forward pass: a few operations per output number."""
+    return 4 * math.prod(out_shape), math.prod(out_shape)
+
+
+def weighted_work(in_shape: tuple[int, ...], out_shape: tuple[int, ...], arrays: dict[str, tuple[int, ...]]
+                  ) -> tuple[int, int]:
+    """Each weight multiplies once per output position (a dense layer has one); a convolution also holds
+    every window of its input, C·kh·kw numbers per position, which its backward and the tape build."""
+    weight = arrays["weight"]
+    positions = math.prod(out_shape[1:]) if len(out_shape) > 1 else 1
+    windows = math.prod(weight[1:]) * positions if len(weight) > 2 else 0
+    return math.prod(weight) * positions, math.prod(out_shape) + windows
+
+
+def windows_work(in_shape: tuple[int, ...], out_shape: tuple[int, ...], arrays: dict[str, tuple[int, ...]],
+                 kernel: int = 1) -> tuple[int, int]:
+    """A pooling layer reads every window: kh·kw numbers per output number."""
+    return kernel * math.prod(out_shape), (kernel + 1) * math.prod(out_shape)
+
+
+def recurrent_work(in_shape: tuple[int, ...], out_shape: tuple[int, ...], arrays: dict[str, tuple[int, ...]]
+                   ) -> tuple[int, int]:
+    """Both weight matrices once per time step; every step's gates held for the backward through time."""
+    steps = in_shape[0]
+    gates = arrays["weight_ih_l0"][0]
+    return steps * (math.prod(arrays["weight_ih_l0"]) + math.prod(arrays["weight_hh_l0"])), steps * 2 * gates
+
+
 @dataclass(frozen=True)
 class LayerType:
     name: str
@@ -60,6 +90,7 @@ class LayerType:
     #                                                       the backward's arguments, its result
     running: tuple[str, str] | None = None  # <type>_running(x, *buffers) after a training-mode pass: (arguments, result)
     gates: str = ""  # a recurrent layer's blocks stacked in weight_ih_l0, in torch's order, one letter each
+    work: Callable[..., tuple[int, int]] = pointwise_work  # (multiply-adds, numbers held) per sample: the run's estimate
 
     @property
     def recurrent(self) -> bool:
@@ -243,7 +274,7 @@ def pair_option(options: dict[str, Any], key: str, field: str, minimum: int,
 # ---- the declarations ------------------------------------------------------------------------------
 
 WEIGHTED = dict(parameters=("weight", "bias"), forward=("weight", "bias"), backward=("weight",),
-                returns=("x", "weight", "bias"))
+                returns=("x", "weight", "bias"), work=weighted_work)
 RECURRENT_PARAMETERS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 SEQUENCE = ("x (B, T, D); weight_ih_l0 (G·H, D), weight_hh_l0 (G·H, H), bias_ih_l0, bias_hh_l0 (G·H,) or None; "
             "h0 (B, H)")
@@ -259,7 +290,7 @@ def recurrent(kind: str, options: dict[str, tuple[type, ...]], states: tuple[str
                      ours={**RECURRENT_OURS, **({"c0": (list,)} if "c0" in states else {})},
                      parameters=RECURRENT_PARAMETERS, forward=(*RECURRENT_PARAMETERS, *states),
                      backward=(*RECURRENT_PARAMETERS, *states), returns=("x", *RECURRENT_PARAMETERS),
-                     shapes=(given, *RECURRENT_SHAPES), gates=gates)
+                     shapes=(given, *RECURRENT_SHAPES), gates=gates, work=recurrent_work)
 
 
 WINDOW_OPTIONS = {"kernel_size": PAIR, "stride": PAIR, "padding": PAIR}
@@ -311,3 +342,13 @@ LAYER_TYPES: dict[str, LayerType] = {kind.name: kind for kind in [
     recurrent("lstm", {}, ("h0", "c0"), "ifgo"),  # input, forget, cell candidate, output
     recurrent("gru", {}, ("h0",), "rzn"),  # reset, update, new
 ]}
+
+
+def layer_work(kind: str, in_shape: tuple[int, ...], out_shape: tuple[int, ...], arrays: dict[str, tuple[int, ...]],
+               options: dict[str, Any]) -> tuple[int, int]:
+    """(multiply-adds, numbers held) of one sample's forward pass through a layer of this type."""
+    declared = LAYER_TYPES[kind]
+    if kind in ("max_pool2d", "avg_pool2d"):
+        kernel = pair_option(options, "kernel_size", "", 1)
+        return windows_work(in_shape, out_shape, arrays, kernel[0] * kernel[1])
+    return declared.work(in_shape, out_shape, arrays)

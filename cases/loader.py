@@ -22,6 +22,7 @@ from cases.expect import Model, read_expects, read_tolerance
 from cases.fields import Fields, shape_text
 from cases.files import case_files, parse_toml, read_text, shown_path
 from cases.graph import GraphCase, is_graph, read_graph
+from cases.layer_types import layer_work
 from cases.model import read_model
 from cases.schedule import Schedule
 from cases.training import check_loss_fits, check_targets, read_loss, read_training
@@ -93,7 +94,7 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
     dtype = fields.part(fields.choice, raw, "dtype", "dtype", DTYPES, "float64")
     limits = size_limits.read_limits(fields, raw)
     if is_graph(raw):
-        graph = fields.part(read_graph, fields, raw, dtype)
+        graph = fields.part(read_graph, fields, raw, dtype, limits)
         tolerance = fields.part(read_tolerance, fields, raw.get("tolerance"))
         error = fields.error()
         if error is not None:
@@ -134,6 +135,9 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
         parameters = sum(array.size for layer in layers for array in layer.params.values())
         per_step = 2 * parameters + 4 * schedule.size * sum(layer.size for layer in layers)
         fields.part(size_limits.check, limits, "recorded_numbers", per_step * (schedule.steps + 1), "training")
+        work, megabytes = estimated_work(input_shape, layers, schedule)
+        fields.part(size_limits.check, limits, "multiply_adds", work, "model")
+        fields.part(size_limits.check, limits, "memory_mb", megabytes, "model")
     tolerance = fields.part(read_tolerance, fields, raw.get("tolerance"))
 
     error = fields.error()
@@ -146,6 +150,19 @@ def read_case(fields: Fields, raw: dict[str, Any], base: Path) -> Case | GraphCa
                 optimizer=optimizer, optimizer_options=options, schedule=schedule, freeze=freeze,
                 expects=expects, tolerance=tolerance, data_file=data_file, limits=limits)
     return case.with_dtype(dtype)
+
+
+def estimated_work(input_shape: tuple[int, ...], layers: list[Layer], schedule: Schedule) -> tuple[int, int]:
+    """(multiply-adds of the whole run, megabytes held at once), from each layer's declared work
+    (cases/layer_types.py) and the run's shape (cases/limits.py)."""
+    madds = held = 0
+    shape = input_shape
+    for layer in layers:
+        arrays = {name: array.shape for name, array in layer.params.items()}
+        layer_madds, layer_held = layer_work(layer.type, shape, layer.shape, arrays, layer.options)
+        madds, held, shape = madds + layer_madds, held + layer_held, layer.shape
+    sizes = [array.size for layer in layers for array in layer.params.values()]
+    return size_limits.estimated_work(schedule.size, schedule.steps, madds, held, sizes)
 
 
 def shaped_inputs(x: np.ndarray, input_shape: tuple[int, ...], layers: list[Layer]) -> np.ndarray:

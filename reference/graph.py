@@ -30,8 +30,8 @@ def record(case: GraphCase, values: dict[str, np.ndarray]) -> tuple[Tape, dict[s
     tape = Tape(dtype=np.dtype(case.dtype))
     named = {name: tape.variable(value, name) if name in case.trainable else tape.constant(value)
              for name, value in values.items()}
-    for node in case.nodes:
-        with np.errstate(all="ignore"):  # log 0, 1/0: torch's inf and NaN, compared and reported
+    with np.errstate(all="ignore"):  # log 0, 1/0: torch's inf and NaN, compared and reported
+        for node in case.nodes:
             arguments = [named[arg] if isinstance(arg, str) else tape.constant(arg) for arg in node.args]
             named[node.name] = OPERATIONS[node.operation](*arguments, **node.options)
     return tape, named

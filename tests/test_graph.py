@@ -9,7 +9,7 @@ from conftest import builtin_graph_cases, run
 
 import oracle
 import reference
-from cases import CaseError, GraphCase, builtin, load_cases, loads_case
+from cases import CaseError, GraphCase, builtin, load_case, load_cases, loads_case
 from report.__main__ import main
 from report.verify.run import run_case
 
@@ -138,3 +138,27 @@ def test_the_page_draws_the_circuit_and_lists_every_node(tmp_path: Path) -> None
     for row in ("| denominator | denominator = e + 1 | 1.368 | -0.5344 | ✓ |", "| f | f = 1 ÷ denominator | 0.7311 | 1 | ✓ |",
                 "| x1 | trainable input | -2 | -0.5898 | ✓ |"):
         assert row in page
+
+
+def chain(nodes: int) -> str:
+    lines = ['name = "long-chain"', 'title = "x times 1.00001, again and again"', "[graph]", f'output = "n{nodes - 1}"',
+             "[graph.inputs]", "x = 0.5"]
+    for i in range(nodes):
+        lines += ["[[graph.nodes]]", f'name = "n{i}"', 'op = "mul"', f'args = ["{"x" if i == 0 else f"n{i - 1}"}", 1.00001]']
+    return "\n".join(lines) + "\n"
+
+
+def test_a_chain_of_20000_nodes_runs_and_its_page_summarises(tmp_path) -> None:
+    """Every part is linear in the nodes (the comparison's rows were found by list.index: 18 s of 26)."""
+    (tmp_path / "chain.toml").write_text(chain(20_000), encoding="utf-8")
+    result = run_case(load_case(tmp_path / "chain.toml"))
+    assert result.agree, result.message()
+    assert float(result.kept[0]["oracle"].values[("grad", "x")]) == pytest.approx(1.00001 ** 20_000, rel=1e-9)
+    from report.write.graph_page import MAX_NODES_SHOWN, node_table
+    assert len(node_table(result).rows) == MAX_NODES_SHOWN
+
+
+def test_more_nodes_than_the_limit_is_one_line() -> None:
+    with pytest.raises(CaseError, match=r"graph.nodes: 50,001 nodes in a graph exceed the limit of 50,000; if this is "
+                                        r"meant, raise it in the case file: \[limits\] nodes = 50001"):
+        loads_case(chain(50_001), "chain.toml")

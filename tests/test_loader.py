@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cases import CaseError, load_case, load_cases, loads_case
+from cases.loader import estimated_work
 
 GOOD = """
 name = "tiny"
@@ -168,3 +169,75 @@ def _without_none(value):
     if isinstance(value, list):
         return [_without_none(v) for v in value if v is not None]
     return value
+
+
+def wide(steps: int, limits: str = "") -> str:
+    """One dense layer of 1,000 × 1,000 weights trained for `steps`, data and weights seeded."""
+    return f'''name = "wide"
+[model]
+inputs = 1000
+[model.init]
+seed = 0
+scheme = "normal"
+[[model.layers]]
+units = 1000
+activation = "identity"
+[data]
+inputs = [[{", ".join(["0.5"] * 1000)}]]
+targets = [[{", ".join(["0.0"] * 1000)}]]
+[loss]
+name = "mse"
+[training]
+optimizer = "sgd"
+steps = {steps}
+{limits}'''
+
+
+def test_the_work_estimate_refuses_hours_of_arithmetic_in_one_line_and_the_limit_is_its_boundary() -> None:
+    """Estimated before anything runs (cases/limits.py): each engine's passes at every step, and the
+    finite differences. A million steps of a 1000 × 1000 layer is 1.5·10¹³ multiply-adds."""
+    with pytest.raises(CaseError, match=r"^<string>: model: 15,\d{3},\d{3},\d{3},\d{3} estimated multiply-adds of "
+                                        r"the whole run .* exceed the limit of 5,000,000,000,000; if this is meant, raise "
+                                        r"it in the case file: \[limits\] multiply_adds = 15\d{12}$"):
+        loads_case(wide(1_000_000, "[limits]\nsteps = 1000000\nrecorded_numbers = 3000000000000"))
+    case = loads_case(wide(10))
+    work, _ = estimated_work(case.input_shape, list(case.layers), case.schedule)
+    assert loads_case(wide(10, f"[limits]\nmultiply_adds = {work}")).steps == 10  # at the limit: runs
+    with pytest.raises(CaseError, match=r"\[limits\] multiply_adds = " + str(work)):
+        loads_case(wide(10, f"[limits]\nmultiply_adds = {work - 1}"))
+
+
+def test_the_memory_estimate_refuses_what_the_machine_cannot_hold() -> None:
+    """A convolution holds every window of its input: 64 filters of 4 × 3 × 3 on 32 × 32, two rows."""
+    image = ", ".join(["0.5"] * 4 * 32 * 32)
+    conv = f'''name = "windows"
+[model]
+inputs = [4, 32, 32]
+[model.init]
+seed = 0
+scheme = "kaiming_uniform"
+[[model.layers]]
+type = "conv2d"
+out_channels = 64
+kernel_size = 3
+[[model.layers]]
+type = "flatten"
+[[model.layers]]
+units = 1
+activation = "sigmoid"
+[data]
+inputs = [[{image}], [{image}]]
+targets = [[1], [0]]
+[loss]
+name = "bce"
+[training]
+optimizer = "sgd"
+steps = 1
+'''
+    case = loads_case(conv)
+    _, megabytes = estimated_work(case.input_shape, list(case.layers), case.schedule)
+    assert megabytes > 10
+    assert loads_case(conv + f"[limits]\nmemory_mb = {megabytes}\n").steps == 1
+    with pytest.raises(CaseError, match=rf"model: {megabytes} estimated megabytes held at once .* exceed the limit of "
+                                        rf"{megabytes - 1}; .*\[limits\] memory_mb = {megabytes}$"):
+        loads_case(conv + f"[limits]\nmemory_mb = {megabytes - 1}\n")

@@ -142,6 +142,7 @@ class Comparison:
         self.disagreeing = {w: 0 for w in self.witnesses}
         self.missing = {w: set() for w in self.witnesses}
         self.items: list[tuple[str, str]] = []  # every recorded array seen, in the order first seen
+        self.rows: dict[tuple[str, str], int] = {}  # each of them -> its position in items (and the totals)
         self.totals = {w: {name: np.array([], dtype=type(start)) for name, start in ACCUMULATED.items()}
                        for w in self.witnesses}  # witness -> figure -> one number per item
         self.layouts: dict[tuple, Layout] = {}
@@ -151,7 +152,8 @@ class Comparison:
         if signature not in self.layouts:
             shapes = dict(signature)
             items = [item for item in sorted(shapes, key=self.order) if int(np.prod(shapes[item])) > 0]
-            new = [item for item in items if item not in self.items]
+            new = [item for item in items if item not in self.rows]
+            self.rows.update({item: len(self.items) + k for k, item in enumerate(new)})
             self.items.extend(new)
             for figures in self.totals.values():
                 for name, start in ACCUMULATED.items():
@@ -159,7 +161,7 @@ class Comparison:
             sizes = np.array([int(np.prod(shapes[item])) for item in items], dtype=np.int64)
             self.layouts[signature] = Layout(items, [shapes[item] for item in items],
                                              np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64), sizes,
-                                             np.array([self.items.index(item) for item in items], dtype=np.int64))
+                                             np.array([self.rows[item] for item in items], dtype=np.int64))
         return self.layouts[signature]
 
     def add(self, t: int, oracle: Step, witnesses: dict[str, Step]) -> None:

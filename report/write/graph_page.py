@@ -17,6 +17,9 @@ def formula(node) -> str:
     return f"{node.name} = {node.operation}({', '.join(args + extra)})"
 
 
+MAX_NODES_SHOWN = 200  # rows of a large circuit's table: the inputs, the first and last nodes, any that disagree
+
+
 def node_table(result: CaseResult) -> Table:
     case, step = result.case, result.kept[0]["reference"].values
     bad = failing(result)
@@ -24,6 +27,11 @@ def node_table(result: CaseResult) -> Table:
     entries = [(name, "trainable input" if name in case.trainable else "constant",
                 ("param", name) if name in case.trainable else None) for name in case.values]
     entries += [(node.name, formula(node), ("value", node.name)) for node in case.nodes]
+    if len(entries) > MAX_NODES_SHOWN:  # the first and the last, and every one that disagrees
+        wrong = {key[2] for key in bad if key[0] == 0}
+        half = MAX_NODES_SHOWN // 2
+        entries = [entry for k, entry in enumerate(entries)
+                   if k < half or k >= len(entries) - half or entry[0] in wrong]
     for name, what, item in entries:
         value = step[item] if item is not None else case.values[name]
         grad = step.get(("grad", name))
@@ -51,6 +59,10 @@ def graph_page(result: CaseResult, links: Links, digits: int) -> Page:
     page.text("Values from the reference; ✓ where torch agrees. A value feeding several nodes collects the "
               "gradient of each.")
     page.table(node_table(result))
+    shown_here = len(case.values) + len(case.nodes)
+    if shown_here > MAX_NODES_SHOWN:
+        page.text(f"{plural(shown_here, 'value')}: the first and the last {MAX_NODES_SHOWN // 2} are shown, and any "
+                  "that disagrees; every one is in details.csv.")
     if len(result.expectations):
         page.heading("Published numbers")
         page.table(published_table(result))
