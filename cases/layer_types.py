@@ -7,7 +7,7 @@ lets torch apply them), which must be given, the arrays the layer holds, and wha
 `plan` checks the options against the input the layer receives and works out one sample's output
 shape and its parameters' shapes. The loader (cases/model.py), the reference's table of building
 blocks and its argument passing (reference/blocks.py, reference/network.py), the plug-in contract
-in the README and the pages all read these declarations. Each engine keeps its own part: the
+in docs/plugins.md and the pages all read these declarations. Each engine keeps its own part: the
 reference's forward/backward pair (reference/dense.py, layers.py, recurrent.py), the tape's
 composition (reference/network_tape.py), the oracle's module (oracle/model.py).
 

@@ -2,7 +2,7 @@
 
 The reference fills the table (`REFERENCE`); a user's implementation (reference/plugin.py) may
 replace any subset of it, under exactly these names and signatures, and then runs through the
-same training loop. The contract below is the one the reference itself follows; the README's
+same training loop. The contract below is the one the reference itself follows; docs/plugins.md's
 table is generated from it (a test compares them).
 """
 
@@ -127,7 +127,7 @@ REFERENCE = Blocks(dict(_FUNCTIONS), {name: "reference" for name in _FUNCTIONS})
 
 
 def contract_markdown() -> str:
-    """The contract as the README's table (one row per kind of function), then the names and the
+    """The contract as docs/plugins.md's table (one row per kind of function), then the names and the
     options with their defaults, which are torch's."""
     lines = ["| function | arguments | shapes | returns |", "|---|---|---|---|"]
     seen: set[tuple] = set()

@@ -1,4 +1,4 @@
-"""The exit codes of `python -m report`, in one place (the command's help and the README say the same)."""
+"""The exit codes of `python -m report`, in one place (the command's help and docs/safety.md say the same)."""
 
 AGREE = 0  # every case agrees and reproduces its published numbers; with --impl: every case that called yours
 DISAGREE = 1  # a witness disagrees or a published number is not reproduced

@@ -31,8 +31,8 @@ def test_a_large_array_is_sampled_half_largest_half_seeded() -> None:
     largest = {tuple(int(i) for i in np.unravel_index(k, grad.shape)) for k in np.argsort(-np.abs(grad).ravel())[:SAMPLE // 2]}
     assert largest <= set(chosen)
     assert chosen == sampled_indices(grad, "layers.0.weight", SAMPLE)  # seeded: the same every run
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"every element of an array of at most {SAMPLE} elements" in readme
+    manual = (ROOT / "docs" / "tolerances.md").read_text(encoding="utf-8")
+    assert f"every element of an array of at most {SAMPLE} elements" in manual
 
 
 def test_log_softmax_keeps_huge_logits_finite_as_torch_does() -> None:

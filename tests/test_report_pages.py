@@ -75,8 +75,8 @@ def test_summary_has_the_documented_columns(tmp_path: Path) -> None:
     out = tmp_path / "out"
     main(["--out", str(out), "--only", "seed-linear-60x"])
     summary = pd.read_csv(out / "summary.csv")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    documented = re.search(r"`summary.csv` — one row per case: ([^.]*)\.", readme).group(1)
+    manual = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    documented = re.search(r"`summary.csv` — one row per case: ([^.]*)\.", manual).group(1)
     assert [c.strip(" `\n") for c in documented.split(",")] == list(summary.columns)
 
 
