@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from cases import Step, builtin, load_case
 from reference import REFERENCE
@@ -127,3 +128,16 @@ def test_a_float32_gradient_formed_by_cancellation_is_judged_by_float64() -> Non
     wrong = run_case(case, REFERENCE.with_overrides({"layer_norm_backward": off_by_ten_percent}), witnesses=False)
     first = wrong.first_wrong["yours"]
     assert (first.step, first.quantity) == (0, "input_grad") and first.float64 is not None, first.describe(case)
+
+
+def test_an_interrupt_lost_inside_library_code_stops_the_run_at_the_next_step() -> None:
+    """The run's Ctrl-C and SIGTERM handlers raise where the signal lands, and an exception raised inside
+    pandas' isinstance checks can be lost there; the flag they set is checked at every step."""
+    from report.verify.parallel import STOP
+
+    STOP.set()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_case(load_case(builtin("act-relu")), witnesses=False)
+    finally:
+        STOP.clear()

@@ -45,6 +45,7 @@ from report.verify.comparison import Comparison
 from report.verify.drift import Drift
 from report.verify.extras import Extras, extras
 from report.verify.first_wrong import FirstWrong, TorchOff
+from report.verify.parallel import stop_if_asked
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -301,6 +302,7 @@ def run_case(case: Case, implementation: Blocks | None = None, witnesses: bool =
     pending: dict[str, int] = {}  # witness -> step of its first wrong number, explained one step later
 
     for t, produced in enumerate(in_blocks(engines, case.steps, seconds, ahead="yours" not in engines)):
+        stop_if_asked()
         step: dict[str, Step] = {}
         for name, recording in produced.items():
             if not isinstance(recording, Exception):
